@@ -1,0 +1,105 @@
+"""The embedded default: a private PostgreSQL from the pgserver wheel, its secrets, and how
+every `caretrail` subcommand finds the database of a running system."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infra.database import DatabaseUrls, bootstrap
+from infra.settings import Settings
+
+RUNTIME_FILE = "runtime.json"
+SECRETS_FILE = "secrets.json"
+
+
+class NotRunning(RuntimeError):
+    """No caretrail system is running on this data directory."""
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What a process needs to reach the system's database and keys."""
+
+    urls: DatabaseUrls
+    kek: str
+
+
+def load_secrets(data_dir: Path) -> dict[str, str]:
+    """The embedded system's generated secrets (KEK, role passwords), made once, mode 0600."""
+    path = data_dir / SECRETS_FILE
+    if path.exists():
+        return json.loads(path.read_text())
+    data_dir.mkdir(parents=True, exist_ok=True)
+    made = {
+        "kek": base64.b64encode(os.urandom(32)).decode(),
+        "owner_password": secrets.token_urlsafe(24),
+        "app_password": secrets.token_urlsafe(24),
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(made, out)
+    return made
+
+
+def start_server(data_dir: Path) -> Any:
+    """Start (or attach to) the embedded PostgreSQL; it stops when its last user exits."""
+    import pgserver
+
+    pgdata = data_dir / "pg"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    return pgserver.get_server(pgdata, cleanup_mode="stop")
+
+
+def server_running(data_dir: Path) -> bool:
+    from pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(data_dir / "pg")
+    return info is not None and info.is_running()
+
+
+async def start_embedded(settings: Settings) -> tuple[Any, Runtime]:
+    """Start the embedded server and make sure roles and database exist."""
+    found = load_secrets(settings.data_dir)
+    server = start_server(settings.data_dir)
+    urls = await bootstrap(server.get_uri(), settings, found["owner_password"], found["app_password"])
+    return server, Runtime(urls, settings.kek or found["kek"])
+
+
+def write_runtime(settings: Settings, runtime: Runtime, **extra: Any) -> None:
+    path = settings.data_dir / RUNTIME_FILE
+    body = {"owner_url": runtime.urls.owner, "app_url": runtime.urls.app, "pid": os.getpid(), **extra}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(body, out)
+
+
+def read_runtime(settings: Settings) -> dict[str, Any]:
+    """The running system's runtime file, or NotRunning."""
+    path = settings.data_dir / RUNTIME_FILE
+    if not path.exists() or not server_running(settings.data_dir):
+        raise NotRunning(
+            f"no caretrail system is running in {settings.data_dir} (start one with `caretrail up`)"
+        )
+    return json.loads(path.read_text())
+
+
+def configured_runtime(settings: Settings) -> Runtime:
+    """The runtime of an external database (DATABASE_URL set): nothing to start."""
+    assert settings.database_url is not None
+    from infra.database import with_credentials
+
+    app = settings.app_database_url or with_credentials(
+        settings.database_url, settings.app_role, settings.app_password
+    )
+    kek = settings.kek
+    if kek is None:
+        if settings.production:
+            raise RuntimeError("CARETRAIL_KEK must be set in production")
+        kek = load_secrets(settings.data_dir)["kek"]
+    return Runtime(DatabaseUrls(owner=settings.database_url, app=app), kek)

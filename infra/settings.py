@@ -1,0 +1,67 @@
+"""Every setting, read once from the environment into one immutable object."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+DEFAULT_DATA_DIR = ".caretrail"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    #: "development" or "production"; production refuses development conveniences.
+    environment: str = "development"
+    #: Where the embedded database, its secrets and the runtime file live.
+    data_dir: Path = Path(DEFAULT_DATA_DIR)
+    #: The owner's URL (runs migrations). Unset: an embedded PostgreSQL in data_dir.
+    database_url: str | None = None
+    #: The application role's URL (API and workers). Unset: derived from database_url.
+    app_database_url: str | None = None
+    owner_role: str = "caretrail_owner"
+    app_role: str = "caretrail_app"
+    app_password: str | None = None
+    database_name: str = "caretrail"
+    #: Base64 of the 32-byte key-encryption key that wraps every data subject's key.
+    kek: str | None = None
+    broker_url: str | None = None
+    log_level: str = "INFO"
+    log_format: str = "json"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    db_pool_size: int = 10
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        get = env.get
+        return cls(
+            environment=get("CARETRAIL_ENV", "development"),
+            data_dir=Path(get("CARETRAIL_DATA_DIR", DEFAULT_DATA_DIR)).expanduser().absolute(),
+            database_url=get("CARETRAIL_DATABASE_URL") or get("DATABASE_URL") or None,
+            app_database_url=get("CARETRAIL_APP_DATABASE_URL") or None,
+            owner_role=get("CARETRAIL_OWNER_ROLE", "caretrail_owner"),
+            app_role=get("CARETRAIL_APP_ROLE", "caretrail_app"),
+            app_password=get("CARETRAIL_APP_PASSWORD") or None,
+            database_name=get("CARETRAIL_DATABASE_NAME", "caretrail"),
+            kek=get("CARETRAIL_KEK") or None,
+            broker_url=get("CARETRAIL_BROKER_URL") or None,
+            log_level=get("CARETRAIL_LOG_LEVEL", "INFO").upper(),
+            log_format=get("CARETRAIL_LOG_FORMAT", "json"),
+            host=get("CARETRAIL_HOST", "127.0.0.1"),
+            port=int(get("CARETRAIL_PORT", "8000")),
+            db_pool_size=int(get("CARETRAIL_DB_POOL_SIZE", "10")),
+        )
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"

@@ -1,0 +1,69 @@
+"""Shared fixtures: one migrated database per test session, reached as owner and as the app."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+import pytest
+import pytest_asyncio
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from eventstore import EventStore, Keyring, Upcasters
+from infra import migrate
+from infra.database import bootstrap, create_engine
+from infra.settings import Settings
+from tests.postgres import superuser_url
+
+
+@dataclass(frozen=True)
+class MigratedDatabase:
+    superuser: str  # superuser on the test database: for tampering and pg_dump
+    owner: str
+    app: str
+    kek: str
+    settings: Settings
+
+
+@pytest.fixture(scope="session")
+def database() -> Iterator[MigratedDatabase]:
+    import asyncio
+
+    with superuser_url() as server_url:
+        name = f"caretrail_test_{secrets.token_hex(4)}"
+        settings = Settings(database_name=name, kek=base64.b64encode(os.urandom(32)).decode())
+        urls = asyncio.run(
+            bootstrap(server_url, settings, secrets.token_urlsafe(16), secrets.token_urlsafe(16))
+        )
+        asyncio.run(migrate.upgrade(urls.owner, settings.app_role))
+        superuser = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        assert settings.kek is not None
+        yield MigratedDatabase(superuser, urls.owner, urls.app, settings.kek, settings)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def app_engine(database: MigratedDatabase) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database.app, pool_size=20)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def upcasters() -> Upcasters:
+    return Upcasters()
+
+
+@pytest.fixture(scope="session")
+def store(app_engine: AsyncEngine, database: MigratedDatabase, upcasters: Upcasters) -> EventStore:
+    return EventStore(app_engine, Keyring.from_base64(database.kek), upcasters)
+
+
+@pytest.fixture
+def tenant() -> UUID:
+    """A fresh tenant per test: events are immutable, so tests isolate by tenant, not by cleanup."""
+    return uuid4()
