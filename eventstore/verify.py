@@ -88,7 +88,8 @@ async def verify_chain(engine: AsyncEngine, tenant_id: UUID) -> ChainReport:
             if len(rows) < BATCH:
                 break
         checked = expected - 1
-        if head is None or (checked, previous) != (head_seq, bytes(head["chain_hash"])):
+        head_hash = bytes(head["chain_hash"]) if head else chain.GENESIS
+        if (checked, previous) != (head_seq, head_hash):
             if checked < head_seq:
                 return ChainReport(
                     tenant_id, checked, head_seq, checked + 1, MISSING,

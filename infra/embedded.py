@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import secrets
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,9 +48,17 @@ def load_secrets(data_dir: Path) -> dict[str, str]:
     return made
 
 
+def _pgserver() -> Any:
+    with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on servers
+        warnings.simplefilter("ignore")
+        import pgserver
+        import pgserver.utils
+    return pgserver
+
+
 def start_server(data_dir: Path) -> Any:
     """Start (or attach to) the embedded PostgreSQL; it stops when its last user exits."""
-    import pgserver
+    pgserver = _pgserver()
 
     pgdata = data_dir / "pg"
     pgdata.mkdir(parents=True, exist_ok=True)
@@ -57,9 +66,7 @@ def start_server(data_dir: Path) -> Any:
 
 
 def server_running(data_dir: Path) -> bool:
-    from pgserver.utils import PostmasterInfo
-
-    info = PostmasterInfo.read_from_pgdata(data_dir / "pg")
+    info = _pgserver().utils.PostmasterInfo.read_from_pgdata(data_dir / "pg")
     return info is not None and info.is_running()
 
 
