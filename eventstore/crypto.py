@@ -32,11 +32,18 @@ class Keyring:
         if len(kek) != 32:
             raise ValueError("the key-encryption key must be 32 bytes (AES-256)")
         self._kek = AESGCM(kek)
+        self._lookup_root = hmac.new(kek, b"caretrail lookup digests", hashlib.sha256).digest()
         self.kek_id = kek_id
 
     @classmethod
     def from_base64(cls, encoded: str, kek_id: str = "kek-1") -> Keyring:
         return cls(base64.b64decode(encoded, validate=True), kek_id)
+
+    def lookup_digest(self, purpose: str, value: str) -> str:
+        """A keyed digest for finding a record by a personal value (an e-mail) without storing
+        the value: HMAC under a key derived from the KEK for this purpose."""
+        key = hmac.new(self._lookup_root, purpose.encode(), hashlib.sha256).digest()
+        return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
     @staticmethod
     def new_data_key() -> bytes:

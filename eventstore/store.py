@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -152,13 +152,25 @@ class EventStore:
     ) -> list[RecordedEvent]:
         """One stream in order; up to a version and/or as it stood at a moment ("time travel")."""
         async with tenant_transaction(self.engine, tenant_id) as conn:
-            rows = await conn.fetch(
-                f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND stream_id = $2"
-                " AND ($3::int IS NULL OR version <= $3)"
-                " AND ($4::timestamptz IS NULL OR recorded_at <= $4) ORDER BY version",
-                tenant_id, stream_id, to_version, as_of,
-            )  # fmt: skip
-            return await decode_rows(conn, self.keyring, self.upcasters, tenant_id, rows)
+            return await self.read_stream_in(conn, tenant_id, stream_id, to_version=to_version, as_of=as_of)
+
+    async def read_stream_in(
+        self,
+        conn: Any,
+        tenant_id: UUID,
+        stream_id: UUID,
+        *,
+        to_version: int | None = None,
+        as_of: datetime | None = None,
+    ) -> list[RecordedEvent]:
+        """`read_stream` inside a transaction the caller holds (with the tenant set)."""
+        rows = await conn.fetch(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND stream_id = $2"
+            " AND ($3::int IS NULL OR version <= $3)"
+            " AND ($4::timestamptz IS NULL OR recorded_at <= $4) ORDER BY version",
+            tenant_id, stream_id, to_version, as_of,
+        )  # fmt: skip
+        return await decode_rows(conn, self.keyring, self.upcasters, tenant_id, rows)
 
     async def read_log(self, tenant_id: UUID, after_seq: int = 0, limit: int = 500) -> list[RecordedEvent]:
         """The tenant's events after `after_seq`, in `seq` order: what projections consume.
@@ -191,9 +203,17 @@ class EventStore:
     ) -> AppendResult:
         """Crypto-shred a data subject: destroy their key and record that it was done.
         Their personal fields then read as REDACTED everywhere; the chain is untouched."""
+        # The stream id is derived, not the subject id itself: that is often already the id of the
+        # person's own record stream, and one id cannot name two stream types.
+        stream = StreamRef(ERASURE_STREAM_TYPE, uuid5(subject_id, ERASURE_STREAM_TYPE))
         async with tenant_transaction(self.engine, tenant_id) as conn:
+            # Take the tenant's append lock before destroying the key: an append creating this
+            # subject's first key then either commits first (and its key is destroyed here) or
+            # starts after and sees the erasure. Without it that new key would survive erasure.
+            await conn.execute(
+                "SELECT FROM eventstore_begin_append($1, $2, NULL)", tenant_id, stream.id
+            )
             destroyed = await subjects.destroy_key(conn, tenant_id, subject_id)
-            stream = StreamRef(ERASURE_STREAM_TYPE, subject_id)
             erased = NewEvent(ERASURE_EVENT_TYPE, {"subject_id": str(subject_id), "key_destroyed": destroyed})
             return await self.append_in(conn, tenant_id, stream, None, [erased], None, metadata)
 

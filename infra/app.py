@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from litestar import Litestar, get
+from litestar import Litestar, Router, get
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Response
 from sqlalchemy import text
 
@@ -16,9 +19,16 @@ from infra import migrate
 from infra.database import create_engine
 from infra.embedded import Runtime, configured_runtime
 from infra.logs import configure_logging
-from infra.problems import EXCEPTION_HANDLERS, problem
 from infra.requests import request_context
 from infra.settings import Settings
+from services import catalog
+from services.http import records as record_routes
+from services.http.principal import current_principal
+from services.http.problems import EXCEPTION_HANDLERS, problem
+from services.kernel.handling import Records
+from services.organisations.directory import load_settings
+
+API_PREFIX = "/api/v1"
 
 
 @get("/health", tags=["operations"], summary="Liveness: the process answers")
@@ -27,7 +37,7 @@ async def health() -> dict[str, str]:
 
 
 @get("/ready", tags=["operations"], summary="Readiness: database reachable, migrations at head")
-async def ready(state: State) -> Response:
+async def ready(state: State) -> Response[Any]:
     head = migrate.head_revision()
     try:
         async with state.engine.connect() as conn:
@@ -39,27 +49,51 @@ async def ready(state: State) -> Response:
     return Response({"status": "ready", "database": "ok", "migration": current})
 
 
+def build_records(engine: Any, runtime: Runtime) -> Records:
+    """The one command-handling path, wired to the store, every event type and tenant settings."""
+    store = EventStore(engine, Keyring.from_base64(runtime.kek))
+    records = Records(store, catalog.event_registry())
+    records.load_settings = lambda conn, tenant_id: load_settings(conn, tenant_id, records)
+    return records
+
+
+def api_router() -> Router:
+    return Router(
+        path=API_PREFIX,
+        route_handlers=[*(record_routes.router(api) for api in catalog.RECORD_APIS), *catalog.HANDLERS],
+        dependencies={"principal": Provide(current_principal)},
+        security=[{"bearer": []}],
+    )
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level, settings.log_format)
-    runtime = runtime or configured_runtime(settings)
+    resolved = runtime or configured_runtime(settings)
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
-        engine = create_engine(runtime.urls.app, settings.db_pool_size)
+        engine = create_engine(resolved.urls.app, settings.db_pool_size)
         app.state.engine = engine
-        app.state.store = EventStore(engine, Keyring.from_base64(runtime.kek))
+        app.state.records = build_records(engine, resolved)
         try:
             yield
         finally:
             await engine.dispose()
 
+    def records(state: State) -> Records:
+        return state.records  # type: ignore[no-any-return]
+
     return Litestar(
-        route_handlers=[health, ready],
+        route_handlers=[health, ready, api_router()],
         lifespan=[database],
         middleware=[request_context],
+        dependencies={"records": Provide(records, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         logging_config=None,  # infra.logs has configured structlog and the stdlib loggers
-        openapi_config=OpenAPIConfig(title="caretrail", version="0.1.0", path="/schema"),
-        state=State({"settings": settings}),
+        openapi_config=OpenAPIConfig(
+            title="caretrail", version="0.1.0", path="/schema",
+            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}),
+        ),  # fmt: skip
+        state=State({"settings": settings, "signing_key": resolved.signing_key}),
     )

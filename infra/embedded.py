@@ -29,6 +29,7 @@ class Runtime:
 
     urls: DatabaseUrls
     kek: str
+    signing_key: str
 
 
 def load_secrets(data_dir: Path) -> dict[str, str]:
@@ -41,6 +42,7 @@ def load_secrets(data_dir: Path) -> dict[str, str]:
         "kek": base64.b64encode(os.urandom(32)).decode(),
         "owner_password": secrets.token_urlsafe(24),
         "app_password": secrets.token_urlsafe(24),
+        "signing_key": secrets.token_urlsafe(32),
     }
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
@@ -75,7 +77,7 @@ async def start_embedded(settings: Settings) -> tuple[Any, Runtime]:
     found = load_secrets(settings.data_dir)
     server = start_server(settings.data_dir)
     urls = await bootstrap(server.get_uri(), settings, found["owner_password"], found["app_password"])
-    return server, Runtime(urls, settings.kek or found["kek"])
+    return server, Runtime(urls, settings.kek or found["kek"], settings.dev_signing_key or found["signing_key"])
 
 
 def write_runtime(settings: Settings, runtime: Runtime, **extra: Any) -> None:
@@ -104,9 +106,10 @@ def configured_runtime(settings: Settings) -> Runtime:
     app = settings.app_database_url or with_credentials(
         settings.database_url, settings.app_role, settings.app_password
     )
-    kek = settings.kek
-    if kek is None:
+    kek, signing_key = settings.kek, settings.dev_signing_key
+    if kek is None or signing_key is None:
         if settings.production:
-            raise RuntimeError("CARETRAIL_KEK must be set in production")
-        kek = load_secrets(settings.data_dir)["kek"]
-    return Runtime(DatabaseUrls(owner=settings.database_url, app=app), kek)
+            raise RuntimeError("CARETRAIL_KEK and the token signing key must be set in production")
+        found = load_secrets(settings.data_dir)
+        kek, signing_key = kek or found["kek"], signing_key or found["signing_key"]
+    return Runtime(DatabaseUrls(owner=settings.database_url, app=app), kek, signing_key)

@@ -26,6 +26,8 @@ class Settings:
     database_name: str = "caretrail"
     #: Base64 of the 32-byte key-encryption key that wraps every data subject's key.
     kek: str | None = None
+    #: HS256 key of `caretrail token` development tokens (refused in production).
+    dev_signing_key: str | None = None
     broker_url: str | None = None
     log_level: str = "INFO"
     log_format: str = "json"
@@ -47,6 +49,7 @@ class Settings:
             app_password=get("CARETRAIL_APP_PASSWORD") or None,
             database_name=get("CARETRAIL_DATABASE_NAME", "caretrail"),
             kek=get("CARETRAIL_KEK") or None,
+            dev_signing_key=get("CARETRAIL_DEV_SIGNING_KEY") or None,
             broker_url=get("CARETRAIL_BROKER_URL") or None,
             log_level=get("CARETRAIL_LOG_LEVEL", "INFO").upper(),
             log_format=get("CARETRAIL_LOG_FORMAT", "json"),

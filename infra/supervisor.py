@@ -28,6 +28,7 @@ def child_environment(settings: Settings, runtime: Runtime) -> dict[str, str]:
         CARETRAIL_DATABASE_URL=runtime.urls.owner,
         CARETRAIL_APP_DATABASE_URL=runtime.urls.app,
         CARETRAIL_KEK=runtime.kek,
+        CARETRAIL_DEV_SIGNING_KEY=runtime.signing_key,
         CARETRAIL_DATA_DIR=str(settings.data_dir),
     )
     return env

@@ -1,0 +1,23 @@
+"""Every context's HTTP API and event types, in one list the composition root reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.actions.controller import API as ACTIONS_API
+from services.http.records import RecordApi
+from services.kernel.events import Event, EventRegistry
+from services.organisations import controller as organisations
+from services.organisations.events import EVENTS as ORGANISATION_EVENTS
+
+RECORD_APIS: tuple[RecordApi[Any], ...] = (*organisations.APIS, ACTIONS_API)
+HANDLERS: tuple[Any, ...] = (*organisations.HANDLERS,)
+EVENT_TYPES: tuple[type[Event], ...] = (*ORGANISATION_EVENTS,)
+
+
+def event_registry() -> EventRegistry:
+    registry = EventRegistry()
+    registry.add(*EVENT_TYPES)
+    for api in RECORD_APIS:
+        registry.add(*api.decider.events)
+    return registry

@@ -1,0 +1,1 @@
+"""What every care-governance record shares: events, deciders, the one command-handling path."""

@@ -1,0 +1,1 @@
+"""Provider groups (tenants), regions, locations (homes), users and people."""

@@ -1,0 +1,80 @@
+"""The provider group itself (the tenant): its name and its settings. Pure decide and evolve."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from services.kernel.decider import Context, Decider, RecordIndex
+from services.kernel.errors import InvalidCommand, InvalidTransition
+from services.kernel.events import Event
+from services.organisations.events import ProviderGroupRegistered, ProviderGroupSettingsChanged
+
+#: Tenant settings and their defaults. Deadlines and thresholds are policy, not constants.
+DEFAULT_SETTINGS: Mapping[str, int | float | str | bool] = {
+    "incidents.cqc_death_hours": 24,
+    "incidents.cqc_other_hours": 24,
+    "incidents.safeguarding_hours": 24,
+    "incidents.riddor_days": 10,
+    "incidents.riddor_over_7_day_days": 15,
+    "incidents.duty_of_candour_working_days": 10,
+    "complaints.acknowledge_working_days": 3,
+    "complaints.response_working_days": 20,
+    "alerts.escalate_after_hours": 48,
+}
+
+
+class RegisterProviderGroup(msgspec.Struct, frozen=True, kw_only=True):
+    group_id: UUID
+    name: str
+
+
+class ChangeSettings(msgspec.Struct, frozen=True, kw_only=True):
+    settings: dict[str, int | float | str | bool]
+
+
+class ProviderGroup(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    name: str
+    settings: dict[str, int | float | str | bool]
+
+
+def decide_group(command: object, state: ProviderGroup | None, context: Context) -> Sequence[Event]:
+    match command, state:
+        case RegisterProviderGroup(group_id=group_id, name=name), None:
+            return [ProviderGroupRegistered(group_id=group_id, name=name)]
+        case ChangeSettings(settings=changes), ProviderGroup():
+            for key, value in changes.items():
+                if key not in DEFAULT_SETTINGS:
+                    raise InvalidCommand(f"settings.{key}", "not a setting")
+                if type(value) is not type(DEFAULT_SETTINGS[key]) or (isinstance(value, int) and value <= 0):
+                    raise InvalidCommand(f"settings.{key}", "must be a positive number like the default")
+            return [ProviderGroupSettingsChanged(settings=changes)]
+    raise InvalidTransition(f"{type(command).__name__} is not possible now")
+
+
+def evolve_group(state: ProviderGroup | None, event: Event) -> ProviderGroup:
+    match event:
+        case ProviderGroupRegistered(group_id=group_id, name=name):
+            return ProviderGroup(id=group_id, name=name, settings=dict(DEFAULT_SETTINGS))
+        case ProviderGroupSettingsChanged(settings=changes):
+            assert state is not None
+            return msgspec.structs.replace(state, settings={**state.settings, **changes})
+    raise TypeError(f"a provider group does not handle {type(event).__name__}")
+
+
+def effective_settings(state: ProviderGroup | None) -> dict[str, Any]:
+    return dict(state.settings) if state else dict(DEFAULT_SETTINGS)
+
+
+GROUPS: Decider[ProviderGroup] = Decider(
+    stream_type="provider-group",
+    collection="provider-groups",
+    events=(ProviderGroupRegistered, ProviderGroupSettingsChanged),
+    decide=decide_group,
+    evolve=evolve_group,
+    index=lambda g: RecordIndex(location_id=None, status="active", summary={"name": g.name}),
+)
