@@ -46,6 +46,22 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("--tenant", type=UUID, required=True)
     verify.set_defaults(run=_verify)
 
+    tenant = commands.add_parser("tenant", parents=[common], help="manage provider groups")
+    tenant_commands = tenant.add_subparsers(required=True, metavar="ACTION")
+    create = tenant_commands.add_parser("create", parents=[common], help="create a provider group and its admin")
+    create.add_argument("--name", required=True)
+    create.add_argument("--admin-email", required=True)
+    create.add_argument("--admin-name", default="Group administrator")
+    create.set_defaults(run=_tenant_create)
+
+    token = commands.add_parser("token", parents=[common], help="mint a development token for a user")
+    token.add_argument("email")
+    token.add_argument("--hours", type=int, default=12)
+    token.set_defaults(run=_token)
+
+    users = commands.add_parser("users", parents=[common], help="print every user as JSON lines")
+    users.set_defaults(run=_users)
+
     api = commands.add_parser("api", parents=[common], help="run only the HTTP API")
     api.add_argument("--port", type=int, default=None)
     api.add_argument("--host", default=None)
@@ -66,10 +82,17 @@ def _up(args: argparse.Namespace, settings: Settings) -> int:
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     from infra import migrate
+    from infra.database import bootstrap
 
     async def run() -> None:
         runtime = await _runtime(settings)
-        await migrate.upgrade(runtime.urls.owner, settings.app_role)
+        owner_url = runtime.urls.owner
+        if admin_url := os.environ.get("CARETRAIL_ADMIN_DATABASE_URL"):
+            # A fresh external server: create roles and database first, as its superuser.
+            owner_password = os.environ.get("CARETRAIL_OWNER_PASSWORD", "")
+            urls = await bootstrap(admin_url, settings, owner_password, settings.app_password or "")
+            owner_url = urls.owner
+        await migrate.upgrade(owner_url, settings.app_role)
 
     asyncio.run(run())
     print(f"migrated to {migrate.head_revision()}")
@@ -105,6 +128,45 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if asyncio.run(run()) else 1
 
 
+def _tenant_create(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.admin import create_tenant
+
+    async def run() -> str:
+        return await create_tenant(await _runtime(settings), args.name, args.admin_email, args.admin_name)
+
+    print(asyncio.run(run()))
+    return 0
+
+
+def _token(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.admin import token_for
+
+    if settings.production:
+        print("development tokens are refused in production: use your OpenID Connect provider", file=sys.stderr)
+        return 2
+
+    async def run() -> str | None:
+        return await token_for(await _runtime(settings), args.email, args.hours)
+
+    token = asyncio.run(run())
+    if token is None:
+        print(f"no user with e-mail {args.email}", file=sys.stderr)
+        return 1
+    print(token)
+    return 0
+
+
+def _users(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.admin import user_lines
+
+    async def run() -> list[str]:
+        return await user_lines(await _runtime(settings))
+
+    for line in asyncio.run(run()):
+        print(line)
+    return 0
+
+
 def _api(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -125,7 +187,10 @@ async def _runtime(settings: Settings) -> Runtime:
     """The configured database, or the embedded one (attached if running, else started)."""
     if not settings.embedded:
         return configured_runtime(settings)
+    from infra import migrate
+
     _server, runtime = await start_embedded(settings)
+    await migrate.upgrade(runtime.urls.owner, settings.app_role)  # a no-op when already at head
     return runtime
 
 
