@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from services.actions.controller import API as ACTIONS_API
+from services.frameworks import controller as frameworks
 from services.http.records import RecordApi
 from services.kernel.events import Event, EventRegistry
 from services.organisations import controller as organisations
 from services.organisations.events import EVENTS as ORGANISATION_EVENTS
 
 RECORD_APIS: tuple[RecordApi[Any], ...] = (*organisations.APIS, ACTIONS_API)
-HANDLERS: tuple[Any, ...] = (*organisations.HANDLERS,)
+HANDLERS: tuple[Any, ...] = (*organisations.HANDLERS, *frameworks.HANDLERS)
 EVENT_TYPES: tuple[type[Event], ...] = (*ORGANISATION_EVENTS,)
 
 

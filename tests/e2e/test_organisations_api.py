@@ -88,3 +88,16 @@ async def test_no_token_is_401(http: httpx.AsyncClient) -> None:
     response = await http.get("/locations")
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_frameworks_list_the_cqc_single_assessment_framework(http: httpx.AsyncClient, group: Group) -> None:
+    response = await http.get("/frameworks", headers=group.auth("staff"))
+    assert response.status_code == 200
+    (saf,) = [f for f in response.json() if f["id"] == "cqc-saf-2024"]
+    assert len(saf["key_questions"]) == 5 and len(saf["quality_statements"]) == 34
+    assert {s["key_question"] for s in saf["quality_statements"]} == {k["id"] for k in saf["key_questions"]}
+    assert (await http.get("/frameworks/nope", headers=group.auth())).status_code == 404
+
+
+async def test_frameworks_need_a_token(http: httpx.AsyncClient) -> None:
+    assert (await http.get("/frameworks")).status_code == 401
