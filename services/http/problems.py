@@ -32,7 +32,7 @@ def problem(status: int, title: str, detail: str = "", **extra: Any) -> Response
     return Response(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-_MISSING = re.compile(r"missing required field `([^`]+)`")
+_MISSING = re.compile(r"(?:missing required|contains unknown) field `([^`]+)`")
 _AT_PATH = re.compile(r" - at `\$\.?([^`]*)`")
 
 
