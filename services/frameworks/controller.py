@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from litestar import get
 from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.exceptions import NotFoundException
 
 from services.frameworks.catalogue import Framework, default_catalogue
@@ -20,7 +21,7 @@ async def list_frameworks(principal: NamedDependency[Principal]) -> list[Framewo
 
 @get("/frameworks/{framework_id:str}", tags=["frameworks"], summary="One framework version",
      operation_id="read_framework")  # fmt: skip
-async def read_framework(framework_id: str, principal: NamedDependency[Principal]) -> Framework:
+async def read_framework(framework_id: FromPath[str], principal: NamedDependency[Principal]) -> Framework:
     try:
         return default_catalogue().framework(framework_id)
     except UnknownFramework:

@@ -6,14 +6,14 @@ import hashlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID, uuid4
 
 import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
-from litestar.params import JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from services.http.principal import Principal
 from services.kernel.decider import Decider, changed_fields
@@ -190,14 +190,14 @@ def _command(api: RecordApi[Any], route: CommandRoute, response_type: type) -> A
         )  # fmt: skip
         return respond(api, response_type, outcome)
 
-    async def with_body(record_id: UUID, data: Any, request: Request, principal: NamedDependency[Principal], records: NamedDependency[Records]) -> Response:
+    async def with_body(record_id: FromPath[UUID], data: Any, request: Request, principal: NamedDependency[Principal], records: NamedDependency[Records]) -> Response:
         return await run(record_id, request, principal, records, data)
 
-    async def without_body(record_id: UUID, request: Request, principal: NamedDependency[Principal], records: NamedDependency[Records]) -> Response:
+    async def without_body(record_id: FromPath[UUID], request: Request, principal: NamedDependency[Principal], records: NamedDependency[Records]) -> Response:
         return await run(record_id, request, principal, records, None)
 
     handler = with_body if route.body is not None else without_body
-    handler.__annotations__ = {"record_id": UUID, "request": Request, "principal": NamedDependency[Principal],
+    handler.__annotations__ = {"record_id": FromPath[UUID], "request": Request, "principal": NamedDependency[Principal],
                                "records": NamedDependency[Records], "return": Response[response_type]}  # type: ignore[valid-type]  # fmt: skip
     if route.body is not None:
         handler.__annotations__["data"] = JSONBody[route.body]
@@ -206,15 +206,15 @@ def _command(api: RecordApi[Any], route: CommandRoute, response_type: type) -> A
 
 
 def _read(api: RecordApi[Any], response_type: type) -> Any:
-    async def read(record_id: UUID, principal: NamedDependency[Principal], records: NamedDependency[Records], as_of: datetime | None = None) -> Response:
+    async def read(record_id: FromPath[UUID], principal: NamedDependency[Principal], records: NamedDependency[Records], as_of: FromQuery[datetime | None] = None) -> Response:
         state, version, envelopes = await records.load(principal.tenant_id, api.decider, record_id, as_of=as_of)
         existing = await records.find(principal.tenant_id, api.decider.collection, record_id)
         principal.require_location(existing.location_id if existing else None, api.decider.collection, record_id)
         body = response_type(id=record_id, version=version, record=api.render(state))
         return Response(body, headers={"ETag": f'"{version}"'})
 
-    read.__annotations__ = {"record_id": UUID, "principal": NamedDependency[Principal], "records": NamedDependency[Records],
-                            "as_of": datetime | None, "return": Response[response_type]}  # type: ignore[valid-type]  # fmt: skip
+    read.__annotations__ = {"record_id": FromPath[UUID], "principal": NamedDependency[Principal], "records": NamedDependency[Records],
+                            "as_of": FromQuery[datetime | None], "return": Response[response_type]}  # type: ignore[valid-type]  # fmt: skip
     return get("/{record_id:uuid}", summary=f"A {api.tag} record now, or as it stood at `as_of`",
                operation_id=f"read_{api.decider.stream_type}")(read)  # fmt: skip
 
@@ -222,7 +222,7 @@ def _read(api: RecordApi[Any], response_type: type) -> Any:
 def _history(api: RecordApi[Any]) -> Any:
     @get("/{record_id:uuid}/history", summary="Every version: who, when, what changed",
          operation_id=f"history_{api.decider.stream_type}")  # fmt: skip
-    async def history(record_id: UUID, principal: NamedDependency[Principal], records: NamedDependency[Records]) -> list[HistoryEntry]:
+    async def history(record_id: FromPath[UUID], principal: NamedDependency[Principal], records: NamedDependency[Records]) -> list[HistoryEntry]:
         _state, _version, envelopes = await records.load(principal.tenant_id, api.decider, record_id)
         existing = await records.find(principal.tenant_id, api.decider.collection, record_id)
         principal.require_location(existing.location_id if existing else None, api.decider.collection, record_id)
@@ -246,12 +246,12 @@ def _list(api: RecordApi[Any]) -> Any:
     async def listing(
         principal: NamedDependency[Principal],
         records: NamedDependency[Records],
-        location_id: UUID | None = None,
-        status: str | None = Parameter(default=None, max_length=40),
-        date_from: datetime | None = Parameter(query="from", default=None),
-        date_to: datetime | None = Parameter(query="to", default=None),
-        cursor: str | None = Parameter(default=None, max_length=200),
-        limit: int = Parameter(default=50, ge=1, le=MAX_PAGE),
+        location_id: FromQuery[UUID | None] = None,
+        status: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        date_from: Annotated[datetime | None, QueryParameter(name="from")] = None,
+        date_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
     ) -> Page:
         query = ListQuery(
             collection=api.decider.collection, location_id=location_id, status=status,

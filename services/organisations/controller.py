@@ -8,7 +8,7 @@ from uuid import UUID
 import msgspec
 from litestar import Request, Response, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 
 from services.http.principal import Principal
 from services.http.records import CommandRoute, Lookups, RecordApi, respond
@@ -120,7 +120,7 @@ USERS_API = RecordApi(
 def _erase_handler() -> Any:
     @post("/{record_id:uuid}/erase", status_code=200, summary="Erase a person's personal data (crypto-shredding)",
           operation_id="person_erase")  # fmt: skip
-    async def erase(record_id: UUID, data: JSONBody[schemas.WithReason], request: Request, principal: NamedDependency[Principal],
+    async def erase(record_id: FromPath[UUID], data: JSONBody[schemas.WithReason], request: Request, principal: NamedDependency[Principal],
                     records: NamedDependency[Records]) -> Response[Any]:  # fmt: skip
         require_admin(principal)
         await records.load(principal.tenant_id, PEOPLE, record_id)  # 404 if not this tenant's person
