@@ -10,7 +10,7 @@ from uuid import UUID
 
 import jwt
 import structlog
-from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 
 from services.kernel.errors import RecordNotFound
@@ -94,8 +94,8 @@ def decode_token(signing_key: str, token: str) -> Principal:
         raise NotAuthorizedException(f"invalid bearer token: {exc}") from None
 
 
-async def current_principal(request: Request[Any, Any, Any]) -> Principal:
-    """Litestar dependency: the caller, or 401."""
+async def current_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """Litestar dependency (and guard helper): the caller, or 401."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:

@@ -11,13 +11,14 @@ from uuid import UUID, uuid4
 
 import msgspec
 from litestar import Request, Response, Router, get, post
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from services.http.principal import Principal
+from services.http.principal import Principal, current_principal
 from services.kernel.decider import Decider, changed_fields
-from services.kernel.errors import Forbidden, InvalidCommand
+from services.kernel.errors import Forbidden, InvalidCommand, RecordNotFound
 from services.kernel.handling import Caller, Outcome, Records, Replay
 from services.kernel.index import IndexedRecord, ListQuery
 
@@ -103,6 +104,21 @@ class Page(msgspec.Struct, frozen=True):
     next_cursor: str | None
 
 
+def visible_record(collection: str) -> Any:
+    """Guard: the record must belong to the caller's tenant and home scope. Guards run before the
+    body is parsed, so another tenant's id answers 404 whatever is sent, and nothing is disclosed."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: Any) -> None:
+        principal = await current_principal(connection)
+        record_id = connection.path_params["record_id"]
+        found = await connection.app.state.records.find(principal.tenant_id, collection, record_id)
+        if found is None:
+            raise RecordNotFound(collection, record_id)
+        principal.require_location(found.location_id, collection, record_id)
+
+    return guard
+
+
 def router(api: RecordApi[Any]) -> Router:
     """Every route of one record type, documented in the OpenAPI with its own body types."""
     response_type = msgspec.defstruct(
@@ -181,8 +197,6 @@ def _create(api: RecordApi[Any], response_type: type) -> Any:
 def _command(api: RecordApi[Any], route: CommandRoute, response_type: type) -> Any:
     async def run(record_id: UUID, request: Request, principal: NamedDependency[Principal], records: NamedDependency[Records], data: Any) -> Response:
         caller = _caller(principal, request)
-        existing = await records.find(principal.tenant_id, api.decider.collection, record_id)
-        principal.require_location(existing.location_id if existing else None, api.decider.collection, record_id)
         facts = await route.check(data, Lookups(records, principal)) if route.check else {}
         outcome = await records.execute(
             caller, api.decider, record_id, route.to_command(data, record_id, principal),
@@ -202,30 +216,28 @@ def _command(api: RecordApi[Any], route: CommandRoute, response_type: type) -> A
     if route.body is not None:
         handler.__annotations__["data"] = JSONBody[route.body]
     return post(f"/{{record_id:uuid}}/{route.name}", status_code=200, summary=route.summary,
-                operation_id=f"{api.decider.stream_type}_{route.name}")(handler)  # fmt: skip
+                operation_id=f"{api.decider.stream_type}_{route.name}",
+                guards=[visible_record(api.decider.collection)])(handler)  # fmt: skip
 
 
 def _read(api: RecordApi[Any], response_type: type) -> Any:
     async def read(record_id: FromPath[UUID], principal: NamedDependency[Principal], records: NamedDependency[Records], as_of: FromQuery[datetime | None] = None) -> Response:
-        state, version, envelopes = await records.load(principal.tenant_id, api.decider, record_id, as_of=as_of)
-        existing = await records.find(principal.tenant_id, api.decider.collection, record_id)
-        principal.require_location(existing.location_id if existing else None, api.decider.collection, record_id)
+        state, version, _envelopes = await records.load(principal.tenant_id, api.decider, record_id, as_of=as_of)
         body = response_type(id=record_id, version=version, record=api.render(state))
         return Response(body, headers={"ETag": f'"{version}"'})
 
     read.__annotations__ = {"record_id": FromPath[UUID], "principal": NamedDependency[Principal], "records": NamedDependency[Records],
                             "as_of": FromQuery[datetime | None], "return": Response[response_type]}  # type: ignore[valid-type]  # fmt: skip
     return get("/{record_id:uuid}", summary=f"A {api.tag} record now, or as it stood at `as_of`",
-               operation_id=f"read_{api.decider.stream_type}")(read)  # fmt: skip
+               operation_id=f"read_{api.decider.stream_type}",
+               guards=[visible_record(api.decider.collection)])(read)  # fmt: skip
 
 
 def _history(api: RecordApi[Any]) -> Any:
     @get("/{record_id:uuid}/history", summary="Every version: who, when, what changed",
-         operation_id=f"history_{api.decider.stream_type}")  # fmt: skip
+         operation_id=f"history_{api.decider.stream_type}", guards=[visible_record(api.decider.collection)])  # fmt: skip
     async def history(record_id: FromPath[UUID], principal: NamedDependency[Principal], records: NamedDependency[Records]) -> list[HistoryEntry]:
         _state, _version, envelopes = await records.load(principal.tenant_id, api.decider, record_id)
-        existing = await records.find(principal.tenant_id, api.decider.collection, record_id)
-        principal.require_location(existing.location_id if existing else None, api.decider.collection, record_id)
         entries, before = [], None
         for envelope in envelopes:
             after = api.decider.evolve(before, envelope.event)

@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from services.http.principal import Principal
-from services.http.records import CommandRoute, Lookups, RecordApi, respond
+from services.http.records import CommandRoute, Lookups, RecordApi, respond, visible_record
 from services.kernel.errors import Forbidden, InvalidCommand
 from services.kernel.handling import Caller, Records
 from services.organisations import directory, schemas
@@ -119,7 +119,7 @@ USERS_API = RecordApi(
 
 def _erase_handler() -> Any:
     @post("/{record_id:uuid}/erase", status_code=200, summary="Erase a person's personal data (crypto-shredding)",
-          operation_id="person_erase")  # fmt: skip
+          operation_id="person_erase", guards=[visible_record("people")])  # fmt: skip
     async def erase(record_id: FromPath[UUID], data: JSONBody[schemas.WithReason], request: Request, principal: NamedDependency[Principal],
                     records: NamedDependency[Records]) -> Response[Any]:  # fmt: skip
         require_admin(principal)
