@@ -39,7 +39,7 @@ class Lookups:
     async def require(self, collection: str, record_id: UUID, field_name: str) -> IndexedRecord:
         found = await self.find(collection, record_id)
         if found is None:
-            raise InvalidCommand(field_name, f"no {collection[:-1]} {record_id} in this provider group")
+            raise InvalidCommand(field_name, f"no {collection} record {record_id} in this provider group")
         return found
 
     async def require_location(self, location_id: UUID, field_name: str = "location_id") -> IndexedRecord:
