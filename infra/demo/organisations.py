@@ -9,7 +9,7 @@ from uuid import UUID
 from infra.demo.driver import Driver, demo_id
 from services.http.principal import Principal
 from services.organisations import directory
-from services.organisations.controller import LOCATIONS_API, PEOPLE_API, USERS_API
+from services.organisations.controller import LOCATIONS_API, PEOPLE_API, REGIONS_API, USERS_API
 
 LEEDS, BRADFORD = "E08000035", "E08000032"
 
@@ -69,6 +69,8 @@ async def seed_groups(driver: Driver, start: datetime) -> list[DemoGroup]:
             "name": _person_name(counter), "email": f"quality@{domain}", "roles": ["quality_lead"]}, start)  # fmt: skip
         counter += 1
         group = DemoGroup(tenant_id, name, admin, principal(lead_id, tenant_id, ("quality_lead",)), [])
+        for area, region in ((LEEDS, "Leeds"), (BRADFORD, "Bradford")):
+            await driver.create(REGIONS_API, admin, demo_id("region", name, area), {"name": region}, start)
         for index, (home_name, service_type, area) in enumerate(homes):
             group.homes.append(await _seed_home(driver, group, domain, index, home_name, service_type, area, start))
             counter += 3
@@ -81,7 +83,7 @@ async def _seed_home(driver: Driver, group: DemoGroup, domain: str, index: int, 
     home_id = demo_id("home", group.name, name)
     await driver.create(LOCATIONS_API, group.admin, home_id, {
         "name": name, "service_type": service_type, "local_authority": area,
-        "cqc_location_id": f"1-{abs(hash_number(name)) % 10**9:09d}"}, start)  # fmt: skip
+        "region_id": str(demo_id("region", group.name, area)), "cqc_location_id": f"1-{abs(hash_number(name)) % 10**9:09d}"}, start)  # fmt: skip
     slug = name.lower().split()[0]
     people: list[Principal] = []
     for role, label in (("home_manager", "manager"), ("staff", "senior"), ("staff", "carer")):

@@ -9,6 +9,7 @@ import structlog
 from infra.admin import open_records
 from infra.demo.actions import seed_actions
 from infra.demo.driver import Driver, SimulatedClock
+from infra.demo.incidents import seed_incidents
 from infra.demo.organisations import GROUPS, seed_groups
 from infra.embedded import Runtime
 from infra.settings import Settings
@@ -34,4 +35,5 @@ async def seed_demo(settings: Settings, runtime: Runtime) -> None:
         today = anchor_day()
         groups = await seed_groups(driver, today - timedelta(days=185))
         await seed_actions(driver, groups, today)
+        await seed_incidents(driver, groups, today)
         log.info("demo data seeded", groups=[g.name for g in groups], homes=sum(len(g.homes) for g in groups))
