@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from services.actions.controller import API as ACTIONS_API
+from services.audits.controller import API as AUDITS_API
+from services.audits.template_controller import TEMPLATE_API
 from services.frameworks import controller as frameworks
 from services.incidents.controller import API as INCIDENTS_API
 from services.http.records import RecordApi
@@ -12,7 +14,9 @@ from services.kernel.events import Event, EventRegistry
 from services.organisations import controller as organisations
 from services.organisations.events import EVENTS as ORGANISATION_EVENTS
 
-RECORD_APIS: tuple[RecordApi[Any], ...] = (*organisations.APIS, ACTIONS_API, INCIDENTS_API)
+RECORD_APIS: tuple[RecordApi[Any], ...] = (
+    *organisations.APIS, ACTIONS_API, TEMPLATE_API, AUDITS_API, INCIDENTS_API,
+)
 HANDLERS: tuple[Any, ...] = (*organisations.HANDLERS, *frameworks.HANDLERS)
 EVENT_TYPES: tuple[type[Event], ...] = (*ORGANISATION_EVENTS,)
 

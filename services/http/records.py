@@ -76,6 +76,8 @@ class RecordApi(Generic[S]):
     check_create: Check | None = None
     reference_prefix: str | None = None
     writable_by_external: bool = False
+    #: Records with no home (templates) are listed to home-scoped users too.
+    shared_with_homes: bool = False
     extra_handlers: tuple[Any, ...] = field(default=())
 
 
@@ -147,14 +149,14 @@ def respond(api: RecordApi[Any], response_type: type, outcome: Outcome[Any]) -> 
     return Response(body, status_code=outcome.status_code, headers=headers)
 
 
-def _caller(principal: Principal, request: Request[Any, Any, Any]) -> Caller:
+def caller_of(principal: Principal, request: Request[Any, Any, Any]) -> Caller:
     if principal.organisation_kind != "provider":
         raise Forbidden("only provider users can change records")
     request_id = request.headers.get("x-request-id")
     return Caller(principal.tenant_id, principal.user_id, principal.organisation_id, request_id)
 
 
-async def _replay(request: Request[Any, Any, Any]) -> Replay | None:
+async def replay_of(request: Request[Any, Any, Any]) -> Replay | None:
     key = request.headers.get("idempotency-key")
     if key is None:
         return None
@@ -166,7 +168,7 @@ async def _replay(request: Request[Any, Any, Any]) -> Replay | None:
     return Replay(key, digest.hexdigest())
 
 
-def _if_match(request: Request[Any, Any, Any]) -> int | None:
+def if_match_of(request: Request[Any, Any, Any]) -> int | None:
     header = request.headers.get("if-match")
     if header is None:
         return None
@@ -179,13 +181,13 @@ def _if_match(request: Request[Any, Any, Any]) -> int | None:
 
 def _create(api: RecordApi[Any], response_type: type) -> Any:
     async def create(data: Any, request: Request, principal: NamedDependency[Principal], records: NamedDependency[Records]) -> Response:
-        caller = _caller(principal, request)
+        caller = caller_of(principal, request)
         lookups = Lookups(records, principal)
         facts = await api.check_create(data, lookups) if api.check_create else {}
         record_id = uuid4()
         outcome = await records.execute(
             caller, api.decider, record_id, api.to_create(data, record_id, principal), creating=True,
-            replay=await _replay(request), facts=facts, reference_prefix=api.reference_prefix,
+            replay=await replay_of(request), facts=facts, reference_prefix=api.reference_prefix,
         )  # fmt: skip
         return respond(api, response_type, outcome)
 
@@ -196,11 +198,11 @@ def _create(api: RecordApi[Any], response_type: type) -> Any:
 
 def _command(api: RecordApi[Any], route: CommandRoute, response_type: type) -> Any:
     async def run(record_id: UUID, request: Request, principal: NamedDependency[Principal], records: NamedDependency[Records], data: Any) -> Response:
-        caller = _caller(principal, request)
+        caller = caller_of(principal, request)
         facts = await route.check(data, Lookups(records, principal)) if route.check else {}
         outcome = await records.execute(
             caller, api.decider, record_id, route.to_command(data, record_id, principal),
-            if_match=_if_match(request), replay=await _replay(request), facts=facts,
+            if_match=if_match_of(request), replay=await replay_of(request), facts=facts,
         )  # fmt: skip
         return respond(api, response_type, outcome)
 
@@ -268,6 +270,7 @@ def _list(api: RecordApi[Any]) -> Any:
         query = ListQuery(
             collection=api.decider.collection, location_id=location_id, status=status,
             date_from=date_from, date_to=date_to, within_locations=principal.scope, cursor=cursor, limit=limit,
+            include_unlocated=api.shared_with_homes,
         )  # fmt: skip
         rows, next_cursor = await records.list(principal.tenant_id, query)
         items = [

@@ -55,6 +55,8 @@ class ListQuery:
     date_to: datetime | None = None
     #: None: every home of the tenant; otherwise only these homes (a scoped caller).
     within_locations: Sequence[UUID] | None = None
+    #: With within_locations: also records that belong to no home (shared templates).
+    include_unlocated: bool = False
     cursor: str | None = None
     limit: int = 50
 
@@ -85,14 +87,14 @@ async def list_records(conn: Any, tenant_id: UUID, query: ListQuery) -> tuple[li
            AND ($4::text IS NULL OR status = $4)
            AND ($5::timestamptz IS NULL OR key_date >= $5)
            AND ($6::timestamptz IS NULL OR key_date <= $6)
-           AND ($7::uuid[] IS NULL OR location_id = ANY($7))
+           AND ($7::uuid[] IS NULL OR location_id = ANY($7) OR ($11 AND location_id IS NULL))
            AND ($8::timestamptz IS NULL OR (created_at, record_id) > ($8, $9::uuid))
          ORDER BY created_at, record_id
          LIMIT $10
         """,
         tenant_id, query.collection, query.location_id, query.status, query.date_from, query.date_to,
         list(query.within_locations) if query.within_locations is not None else None,
-        after_time, after_id, query.limit + 1,
+        after_time, after_id, query.limit + 1, query.include_unlocated,
     )  # fmt: skip
     page = [_indexed(r) for r in rows[: query.limit]]
     more = len(rows) > query.limit
