@@ -7,6 +7,8 @@ from typing import Any
 from services.actions.controller import API as ACTIONS_API
 from services.audits.controller import API as AUDITS_API
 from services.audits.template_controller import TEMPLATE_API
+from services.complaints.controller import API as COMPLAINTS_API
+from services.feedback.controller import API as FEEDBACK_API
 from services.frameworks import controller as frameworks
 from services.incidents.controller import API as INCIDENTS_API
 from services.http.records import RecordApi
@@ -15,7 +17,8 @@ from services.organisations import controller as organisations
 from services.organisations.events import EVENTS as ORGANISATION_EVENTS
 
 RECORD_APIS: tuple[RecordApi[Any], ...] = (
-    *organisations.APIS, ACTIONS_API, TEMPLATE_API, AUDITS_API, INCIDENTS_API,
+    *organisations.APIS, ACTIONS_API, TEMPLATE_API, AUDITS_API, INCIDENTS_API, COMPLAINTS_API,
+    FEEDBACK_API,
 )
 HANDLERS: tuple[Any, ...] = (*organisations.HANDLERS, *frameworks.HANDLERS)
 EVENT_TYPES: tuple[type[Event], ...] = (*ORGANISATION_EVENTS,)

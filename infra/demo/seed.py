@@ -9,6 +9,7 @@ import structlog
 from infra.admin import open_records
 from infra.demo.actions import seed_actions
 from infra.demo.audits import seed_audits
+from infra.demo.complaints import seed_complaints
 from infra.demo.driver import Driver, SimulatedClock
 from infra.demo.incidents import seed_incidents
 from infra.demo.organisations import GROUPS, seed_groups
@@ -38,4 +39,5 @@ async def seed_demo(settings: Settings, runtime: Runtime) -> None:
         await seed_actions(driver, groups, today)
         await seed_incidents(driver, groups, today)
         await seed_audits(driver, groups, today)
+        await seed_complaints(driver, groups, today)
         log.info("demo data seeded", groups=[g.name for g in groups], homes=sum(len(g.homes) for g in groups))

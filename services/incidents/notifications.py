@@ -23,7 +23,7 @@ from services.incidents.events import (
     Severity,
     StatutoryRecipient,
 )
-from services.incidents.working_days import add_working_days
+from services.kernel.working_days import add_working_days
 
 ENGLAND = ZoneInfo("Europe/London")
 

@@ -1,0 +1,1 @@
+"""Complaints: received, acknowledged and answered within the tenant's working-day deadlines."""

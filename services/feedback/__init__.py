@@ -1,0 +1,1 @@
+"""Feedback: compliments, suggestions, surveys and meeting points, closed by "you said, we did"."""
