@@ -8,22 +8,19 @@ from uuid import UUID
 
 import msgspec
 
+from services.complaints import decide as complaints
+from services.incidents import notifications as incident_rules
 from services.kernel.decider import Context, Decider, RecordIndex
 from services.kernel.errors import InvalidCommand, InvalidTransition
 from services.kernel.events import Event
 from services.organisations.events import ProviderGroupRegistered, ProviderGroupSettingsChanged
 
-#: Tenant settings and their defaults. Deadlines and thresholds are policy, not constants.
+#: Tenant settings and their defaults. Deadlines and thresholds are policy, not constants; each
+#: context declares the settings it reads, and a provider group may change any of them.
 DEFAULT_SETTINGS: Mapping[str, int | float | str | bool] = {
-    "incidents.cqc_death_hours": 24,
-    "incidents.cqc_other_hours": 24,
-    "incidents.safeguarding_hours": 24,
-    "incidents.riddor_days": 10,
-    "incidents.riddor_over_7_day_days": 15,
-    "incidents.duty_of_candour_working_days": 10,
-    "complaints.acknowledge_working_days": 3,
-    "complaints.response_working_days": 20,
-    "alerts.escalate_after_hours": 48,
+    **incident_rules.DEFAULTS,
+    complaints.ACKNOWLEDGE_SETTING: complaints.DEFAULT_ACKNOWLEDGE_WORKING_DAYS,
+    complaints.RESPONSE_SETTING: complaints.DEFAULT_RESPONSE_WORKING_DAYS,
 }
 
 
@@ -50,8 +47,8 @@ def decide_group(command: object, state: ProviderGroup | None, context: Context)
             for key, value in changes.items():
                 if key not in DEFAULT_SETTINGS:
                     raise InvalidCommand(f"settings.{key}", "not a setting")
-                if type(value) is not type(DEFAULT_SETTINGS[key]) or (isinstance(value, int) and value <= 0):
-                    raise InvalidCommand(f"settings.{key}", "must be a positive number like the default")
+                if type(value) is not type(DEFAULT_SETTINGS[key]) or (isinstance(value, int) and value < 0):
+                    raise InvalidCommand(f"settings.{key}", "must be a whole number of 0 or more")
             return [ProviderGroupSettingsChanged(settings=changes)]
     raise InvalidTransition(f"{type(command).__name__} is not possible now")
 

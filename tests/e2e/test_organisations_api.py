@@ -101,3 +101,23 @@ async def test_frameworks_list_the_cqc_single_assessment_framework(http: httpx.A
 
 async def test_frameworks_need_a_token(http: httpx.AsyncClient) -> None:
     assert (await http.get("/frameworks")).status_code == 401
+
+
+async def test_settings_change_the_deadlines_of_new_records(http: httpx.AsyncClient, fresh_group: Group) -> None:
+    before = (await http.get("/settings", headers=fresh_group.auth())).json()
+    assert before["settings"]["complaints.acknowledge_working_days"] == 3
+
+    refused = await http.put("/settings", json={"settings": {"complaints.nope": 1}}, headers=fresh_group.auth())
+    forbidden = await http.put("/settings", json={"settings": {"complaints.acknowledge_working_days": 5}},
+                               headers=fresh_group.auth("quality_lead"))  # fmt: skip
+    changed = await http.put("/settings", json={"settings": {"complaints.acknowledge_working_days": 5}},
+                             headers=fresh_group.auth())  # fmt: skip
+
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "settings.complaints.nope"
+    assert forbidden.status_code == 403
+    assert changed.status_code == 200 and changed.json()["settings"]["complaints.acknowledge_working_days"] == 5
+    complaint = await http.post("/complaints", headers=fresh_group.auth(), json={
+        "location_id": str(fresh_group.homes[0]), "received_at": "2026-11-02T10:00:00Z", "channel": "email",
+        "summary": "Test"})  # fmt: skip
+    assert complaint.status_code == 201, complaint.text
+    assert complaint.json()["record"]["acknowledge_by"] == "2026-11-09"  # Monday + 5 working days
