@@ -10,8 +10,8 @@ from services.audits.template_controller import TEMPLATE_API
 from services.complaints.controller import API as COMPLAINTS_API
 from services.feedback.controller import API as FEEDBACK_API
 from services.frameworks import controller as frameworks
-from services.incidents.controller import API as INCIDENTS_API
 from services.http.records import RecordApi
+from services.incidents.controller import API as INCIDENTS_API
 from services.kernel.events import Event, EventRegistry
 from services.organisations import controller as organisations
 from services.organisations.events import EVENTS as ORGANISATION_EVENTS

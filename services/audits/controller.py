@@ -31,8 +31,17 @@ from services.audits.schemas import (
 from services.audits.state import AuditState, FindingState
 from services.audits.template_decide import TEMPLATE_DECIDER, snapshot
 from services.http.principal import Principal
-from services.http.records import CommandRoute, Lookups, RecordApi, respond, visible_record
-from services.http.records import caller_of, if_match_of, replay_of
+from services.http.problems import problem_responses
+from services.http.records import (
+    CommandRoute,
+    Lookups,
+    RecordApi,
+    caller_of,
+    if_match_of,
+    replay_of,
+    respond,
+    visible_record,
+)
 from services.kernel.decider import Context
 from services.kernel.errors import InvalidCommand
 from services.kernel.handling import Records
@@ -110,6 +119,7 @@ async def _draft_for(
     operation_id="audit_raise_action",
     summary="Raise a draft improvement action for a finding (a manager then opens it)",
     guards=[visible_record(DECIDER.collection)],
+    responses=problem_responses(400, 401, 403, 404, 409, 412, 422),
 )
 async def raise_action(
     record_id: FromPath[UUID],

@@ -23,6 +23,7 @@ from services.audits.template_schemas import (
     render,
 )
 from services.http.principal import Principal
+from services.http.problems import problem_responses
 from services.http.records import CommandRoute, RecordApi
 from services.kernel.errors import Forbidden
 
@@ -72,6 +73,7 @@ def to_retire(_body: None, _template_id: UUID, principal: Principal) -> RetireAu
     "/library",
     summary="The starter templates every provider group can copy (create with from_library)",
     operation_id="audit_template_library",
+    responses=problem_responses(400, 401),
 )
 async def library(principal: NamedDependency[Principal]) -> list[AuditTemplate]:
     return list(starter_templates())

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import msgspec
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from eventstore import ConcurrencyError, IdempotencyConflict, SubjectErased
@@ -116,3 +118,35 @@ EXCEPTION_HANDLERS = {
 }
 
 __all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "MediaType", "problem"]
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, frozen=True, kw_only=True):
+    """RFC 9457 problem details, as every error of the API is answered."""
+
+    type: str = "about:blank"
+    status: int
+    title: str
+    detail: str | None = None
+    errors: list[FieldError] | None = None
+
+
+_MEANINGS = {
+    400: "Malformed request: bad JSON, a missing or wrong-typed field, an unknown enum value",
+    401: "No valid bearer token",
+    403: "The caller's role does not allow this",
+    404: "No such record in the caller's provider group and homes",
+    409: "The record changed meanwhile (lost race) or its state does not allow the command",
+    412: "If-Match names a version that is no longer current",
+    422: "Well-formed but invalid: an unknown reference, a date in the future, a reused Idempotency-Key",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI documentation of the problems a route can answer."""
+    return {s: ResponseSpec(Problem, description=_MEANINGS[s], media_type=PROBLEM_JSON,
+                            generate_examples=False) for s in statuses}  # fmt: skip

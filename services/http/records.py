@@ -17,6 +17,7 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from services.http.principal import Principal, current_principal
+from services.http.problems import problem_responses
 from services.kernel.decider import Decider, changed_fields
 from services.kernel.errors import Forbidden, InvalidCommand, RecordNotFound
 from services.kernel.handling import Caller, Outcome, Records, Replay
@@ -193,7 +194,8 @@ def _create(api: RecordApi[Any], response_type: type) -> Any:
 
     create.__annotations__ = {"data": JSONBody[api.create_body], "request": Request, "principal": NamedDependency[Principal],
                               "records": NamedDependency[Records], "return": Response[response_type]}  # type: ignore[valid-type]  # fmt: skip
-    return post("/", status_code=201, summary=f"Create a {api.tag} record", operation_id=f"create_{api.decider.stream_type}")(create)
+    return post("/", status_code=201, summary=f"Create a {api.tag} record", operation_id=f"create_{api.decider.stream_type}",
+                responses=problem_responses(400, 401, 403, 409, 422))(create)  # fmt: skip
 
 
 def _command(api: RecordApi[Any], route: CommandRoute, response_type: type) -> Any:
@@ -219,6 +221,7 @@ def _command(api: RecordApi[Any], route: CommandRoute, response_type: type) -> A
         handler.__annotations__["data"] = JSONBody[route.body]
     return post(f"/{{record_id:uuid}}/{route.name}", status_code=200, summary=route.summary,
                 operation_id=f"{api.decider.stream_type}_{route.name}",
+                responses=problem_responses(400, 401, 403, 404, 409, 412, 422),
                 guards=[visible_record(api.decider.collection)])(handler)  # fmt: skip
 
 
@@ -231,13 +234,13 @@ def _read(api: RecordApi[Any], response_type: type) -> Any:
     read.__annotations__ = {"record_id": FromPath[UUID], "principal": NamedDependency[Principal], "records": NamedDependency[Records],
                             "as_of": FromQuery[datetime | None], "return": Response[response_type]}  # type: ignore[valid-type]  # fmt: skip
     return get("/{record_id:uuid}", summary=f"A {api.tag} record now, or as it stood at `as_of`",
-               operation_id=f"read_{api.decider.stream_type}",
+               operation_id=f"read_{api.decider.stream_type}", responses=problem_responses(400, 401, 404),
                guards=[visible_record(api.decider.collection)])(read)  # fmt: skip
 
 
 def _history(api: RecordApi[Any]) -> Any:
     @get("/{record_id:uuid}/history", summary="Every version: who, when, what changed",
-         operation_id=f"history_{api.decider.stream_type}", guards=[visible_record(api.decider.collection)])  # fmt: skip
+         operation_id=f"history_{api.decider.stream_type}", responses=problem_responses(400, 401, 404), guards=[visible_record(api.decider.collection)])  # fmt: skip
     async def history(record_id: FromPath[UUID], principal: NamedDependency[Principal], records: NamedDependency[Records]) -> list[HistoryEntry]:
         _state, _version, envelopes = await records.load(principal.tenant_id, api.decider, record_id)
         entries, before = [], None
@@ -256,7 +259,7 @@ def _history(api: RecordApi[Any]) -> Any:
 
 def _list(api: RecordApi[Any]) -> Any:
     @get("/", summary=f"{api.tag.capitalize()} records, filtered, oldest first, cursor-paginated",
-         operation_id=f"list_{api.decider.stream_type}")  # fmt: skip
+         operation_id=f"list_{api.decider.stream_type}", responses=problem_responses(400, 401, 422))  # fmt: skip
     async def listing(
         principal: NamedDependency[Principal],
         records: NamedDependency[Records],

@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from services.http.principal import Principal
+from services.http.problems import problem_responses
 from services.http.records import CommandRoute, Lookups, RecordApi, respond, visible_record
 from services.kernel.errors import Forbidden, InvalidCommand
 from services.kernel.handling import Caller, Records
@@ -119,7 +120,7 @@ USERS_API = RecordApi(
 
 def _erase_handler() -> Any:
     @post("/{record_id:uuid}/erase", status_code=200, summary="Erase a person's personal data (crypto-shredding)",
-          operation_id="person_erase", guards=[visible_record("people")])  # fmt: skip
+          operation_id="person_erase", responses=problem_responses(400, 401, 403, 404, 422), guards=[visible_record("people")])  # fmt: skip
     async def erase(record_id: FromPath[UUID], data: JSONBody[schemas.WithReason], request: Request, principal: NamedDependency[Principal],
                     records: NamedDependency[Records]) -> Response[Any]:  # fmt: skip
         require_admin(principal)
@@ -145,7 +146,7 @@ PEOPLE_API = RecordApi(
 _person_response = msgspec.defstruct("PersonReadErased", [("id", UUID), ("version", int), ("record", schemas.PersonRead)])
 
 
-@get("/me", tags=["users"], summary="Who the caller is", operation_id="me")
+@get("/me", tags=["users"], summary="Who the caller is", operation_id="me", responses=problem_responses(400, 401))
 async def me(principal: NamedDependency[Principal], records: NamedDependency[Records]) -> schemas.Me:
     user: User
     user, _version, _events = await records.load(principal.tenant_id, USERS, principal.user_id)
@@ -157,14 +158,15 @@ async def me(principal: NamedDependency[Principal], records: NamedDependency[Rec
 
 
 @get("/settings", tags=["settings"], summary="The provider group's settings (deadlines, thresholds)",
-     operation_id="settings_read")  # fmt: skip
+     operation_id="settings_read", responses=problem_responses(400, 401))  # fmt: skip
 async def read_settings(principal: NamedDependency[Principal], records: NamedDependency[Records]) -> dict[str, Any]:
     group: ProviderGroup
     group, version, _events = await records.load(principal.tenant_id, GROUPS, principal.tenant_id)
     return {"version": version, "settings": group.settings}
 
 
-@put("/settings", tags=["settings"], summary="Change settings (group admin)", operation_id="settings_change")
+@put("/settings", tags=["settings"], summary="Change settings (group admin)", operation_id="settings_change",
+     responses=problem_responses(400, 401, 403, 422))
 async def change_settings(data: JSONBody[schemas.SettingsBody], request: Request, principal: NamedDependency[Principal],
                           records: NamedDependency[Records]) -> dict[str, Any]:  # fmt: skip
     require_admin(principal)
