@@ -1,5 +1,6 @@
 """A generic, multi-tenant, hash-chained event store on PostgreSQL. Knows nothing of care."""
 
+from eventstore.connection import open_pool
 from eventstore.crypto import Keyring
 from eventstore.model import (
     REDACTED,
@@ -23,6 +24,7 @@ __all__ = [
     "AppendResult",
     "ChainReport",
     "ConcurrencyError",
+    "open_pool",
     "EventStore",
     "EventStoreError",
     "IdempotencyConflict",

@@ -70,7 +70,8 @@ def encrypt_fields(
     sealed = {}
     for name, value in fields.items():
         nonce = os.urandom(NONCE_BYTES)
-        ciphertext = aead.encrypt(nonce, msgspec.json.encode(value), _field_aad(tenant_id, event_id, name))
+        aad = _field_aad(tenant_id, event_id, name)
+        ciphertext = aead.encrypt(nonce, msgspec.json.encode(value), aad)
         sealed[name] = base64.b64encode(nonce + ciphertext).decode("ascii")
     return sealed
 
@@ -82,7 +83,8 @@ def decrypt_fields(
     opened = {}
     for name, encoded in sealed.items():
         raw = base64.b64decode(encoded)
-        plaintext = aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _field_aad(tenant_id, event_id, name))
+        aad = _field_aad(tenant_id, event_id, name)
+        plaintext = aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)
         opened[name] = msgspec.json.decode(plaintext)
     return opened
 

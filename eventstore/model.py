@@ -34,7 +34,9 @@ class NewEvent:
 
     def __post_init__(self) -> None:
         if self.personal and self.subject_id is None:
-            raise ValueError(f"{self.type}: personal fields need a subject_id to encrypt them under")
+            raise ValueError(
+                f"{self.type}: personal fields need a subject_id to encrypt them under"
+            )
         if self.personal and set(self.personal) & set(self.data):
             raise ValueError(f"{self.type}: a field cannot be both personal and non-personal")
 

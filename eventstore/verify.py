@@ -7,10 +7,9 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from eventstore import chain
-from eventstore.connection import raw_connection
+from eventstore.connection import ConnectionSource, raw_connection
 from eventstore.reading import EVENT_COLUMNS
 from eventstore.schema import TENANT_SETTING
 
@@ -37,8 +36,14 @@ class ChainReport:
 
     def describe(self) -> str:
         if self.ok:
-            return f"tenant {self.tenant_id}: chain intact, {self.checked} events, head seq {self.head_seq}"
-        return f"tenant {self.tenant_id}: first bad seq {self.first_bad_seq} ({self.problem}): {self.detail}"
+            return (
+                f"tenant {self.tenant_id}: chain intact, {self.checked} events,"
+                f" head seq {self.head_seq}"
+            )
+        return (
+            f"tenant {self.tenant_id}: first bad seq {self.first_bad_seq} ({self.problem}):"
+            f" {self.detail}"
+        )
 
 
 def row_envelope(row: Any) -> dict[str, Any]:
@@ -61,11 +66,17 @@ def row_envelope(row: Any) -> dict[str, Any]:
     )
 
 
-async def verify_chain(engine: AsyncEngine, tenant_id: UUID) -> ChainReport:
-    """Walk the tenant's events in `seq` order in one consistent snapshot and re-link them."""
-    async with raw_connection(engine) as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+async def verify_chain(pool: ConnectionSource, tenant_id: UUID) -> ChainReport:
+    """Walk the tenant's events in `seq` order in one consistent snapshot and re-link them.
+    `pool`: an `asyncpg.Pool` or a SQLAlchemy engine."""
+    async with (
+        raw_connection(pool) as conn,
+        conn.transaction(isolation="repeatable_read", readonly=True),
+    ):
         await conn.execute("SELECT set_config($1, $2, true)", TENANT_SETTING, str(tenant_id))
-        head = await conn.fetchrow("SELECT seq, chain_hash FROM tenant_heads WHERE tenant_id = $1", tenant_id)
+        head = await conn.fetchrow(
+            "SELECT seq, chain_hash FROM tenant_heads WHERE tenant_id = $1", tenant_id
+        )
         head_seq = head["seq"] if head else 0
         previous, expected = chain.GENESIS, 1
         while True:
@@ -110,7 +121,9 @@ async def _mismatch(
     seq = row["seq"]
     stored = bytes(row["chain_hash"])
     if chain.link(chain.GENESIS, digest) == stored:
-        return ChainReport(tenant_id, checked, head_seq, seq, REORDERED, f"the event at seq {seq} belongs at seq 1")
+        return ChainReport(
+            tenant_id, checked, head_seq, seq, REORDERED, f"the event at seq {seq} belongs at seq 1"
+        )
     others = await conn.fetch("SELECT seq, chain_hash FROM events WHERE tenant_id = $1", tenant_id)
     for other in others:
         if other["seq"] != seq - 1 and chain.link(bytes(other["chain_hash"]), digest) == stored:

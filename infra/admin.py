@@ -17,13 +17,13 @@ from services.organisations import directory
 async def open_records(runtime: Runtime) -> AsyncIterator[Records]:
     """The command path outside the API process, as the application role (RLS applies)."""
     from infra.app import build_records
-    from infra.database import create_engine
+    from infra.database import open_database
 
-    engine = create_engine(runtime.urls.app, pool_size=2)
+    pool = await open_database(runtime.urls.app, pool_size=4)
     try:
-        yield build_records(engine, runtime)
+        yield build_records(pool, runtime)
     finally:
-        await engine.dispose()
+        await pool.close()
 
 
 async def create_tenant(runtime: Runtime, name: str, admin_email: str, admin_name: str) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from eventstore import EventStore, Keyring
 from infra import migrate
-from infra.database import create_engine
+from infra.database import create_engine, open_database
 from infra.embedded import Runtime, configured_runtime
 from infra.logs import configure_logging
 from infra.requests import request_context
@@ -49,9 +49,10 @@ async def ready(state: State) -> Response[Any]:
     return Response({"status": "ready", "database": "ok", "migration": current})
 
 
-def build_records(engine: Any, runtime: Runtime) -> Records:
-    """The one command-handling path, wired to the store, every event type and tenant settings."""
-    store = EventStore(engine, Keyring.from_base64(runtime.kek))
+def build_records(pool: Any, runtime: Runtime) -> Records:
+    """The one command-handling path, wired to the store, every event type and tenant settings.
+    `pool`: the event store's asyncpg pool (a SQLAlchemy engine still works, more slowly)."""
+    store = EventStore(pool, Keyring.from_base64(runtime.kek))
     records = Records(store, catalog.event_registry())
     records.load_settings = lambda conn, tenant_id: load_settings(conn, tenant_id, records)
     return records
@@ -73,12 +74,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
-        engine = create_engine(resolved.urls.app, settings.db_pool_size)
+        # The event store (and so every command and read) uses its own asyncpg pool; the small
+        # SQLAlchemy engine only answers /ready.
+        pool = await open_database(resolved.urls.app, settings.db_pool_size)
+        engine = create_engine(resolved.urls.app, pool_size=1)
         app.state.engine = engine
-        app.state.records = build_records(engine, resolved)
+        app.state.records = build_records(pool, resolved)
         try:
             yield
         finally:
+            await pool.close()
             await engine.dispose()
 
     def records(state: State) -> Records:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import asyncpg
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from eventstore.connection import open_pool
 from infra.settings import Settings
+
+#: Seconds after which SQLAlchemy replaces a pooled connection (instead of pinging it before
+#: every checkout, which costs three round trips each time).
+POOL_RECYCLE_SECONDS = 1800
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +44,20 @@ def with_credentials(url: str, user: str, password: str | None, database: str | 
 
 
 def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+    """A SQLAlchemy engine, for what is not the event store's hot path (the /ready check,
+    migrations). No pre-ping: connections are recycled after a while instead."""
     return create_async_engine(
-        sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-    )
+        sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size,
+        pool_recycle=POOL_RECYCLE_SECONDS,
+    )  # fmt: skip
+
+
+async def open_database(url: str, pool_size: int = 10, min_size: int = 0) -> asyncpg.Pool:
+    """The event store's own pool of plain asyncpg connections (up to `pool_size`) for a libpq
+    URL. Connections open on first use unless `min_size` says otherwise, so a process can start
+    before the database answers (as with SQLAlchemy's engine; /ready reports it meanwhile).
+    The caller closes it (`await database.close()`)."""
+    return await open_pool(asyncpg_dsn(url), min_size=min_size, max_size=pool_size)
 
 
 async def bootstrap(

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
+import asyncpg
 import pytest
 import pytest_asyncio
 from sqlalchemy.engine import make_url
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from eventstore import EventStore, Keyring, Upcasters
 from infra import migrate
-from infra.database import bootstrap, create_engine
+from infra.database import bootstrap, create_engine, open_database
 from infra.settings import Settings
 from tests.postgres import superuser_url
 
@@ -53,14 +54,22 @@ async def app_engine(database: MigratedDatabase) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def app_pool(database: MigratedDatabase) -> AsyncIterator[asyncpg.Pool]:
+    """The event store's own asyncpg pool, as the application role (what the app runs on)."""
+    pool = await open_database(database.app, pool_size=20)
+    yield pool
+    await pool.close()
+
+
 @pytest.fixture(scope="session")
 def upcasters() -> Upcasters:
     return Upcasters()
 
 
 @pytest.fixture(scope="session")
-def store(app_engine: AsyncEngine, database: MigratedDatabase, upcasters: Upcasters) -> EventStore:
-    return EventStore(app_engine, Keyring.from_base64(database.kek), upcasters)
+def store(app_pool: asyncpg.Pool, database: MigratedDatabase, upcasters: Upcasters) -> EventStore:
+    return EventStore(app_pool, Keyring.from_base64(database.kek), upcasters)
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ class Records:
         reference_prefix: str | None = None,
     ) -> Outcome[S]:
         """Decide and append in one transaction; the record index moves with the events."""
-        async with raw_connection(self.store.engine) as conn, conn.transaction():
+        async with raw_connection(self.store.pool) as conn, conn.transaction():
             await conn.execute("SELECT set_config($1, $2, true)", TENANT_SETTING, str(caller.tenant_id))
             if replay is not None:
                 earlier = await _claim(conn, caller.tenant_id, replay)
@@ -129,16 +129,16 @@ class Records:
         return state, envelopes[-1].version, envelopes
 
     async def list(self, tenant_id: UUID, query: index.ListQuery) -> tuple[list[index.IndexedRecord], str | None]:
-        async with tenant_transaction(self.store.engine, tenant_id) as conn:
+        async with tenant_transaction(self.store.pool, tenant_id) as conn:
             return await index.list_records(conn, tenant_id, query)
 
     async def find(self, tenant_id: UUID, collection: str, record_id: UUID) -> index.IndexedRecord | None:
         """The index row of a record of this tenant, or None: how controllers check references."""
-        async with tenant_transaction(self.store.engine, tenant_id) as conn:
+        async with tenant_transaction(self.store.pool, tenant_id) as conn:
             return await index.find(conn, tenant_id, collection, record_id)
 
     async def find_by_summary(self, tenant_id: UUID, collection: str, key: str, value: str) -> list[index.IndexedRecord]:
-        async with tenant_transaction(self.store.engine, tenant_id) as conn:
+        async with tenant_transaction(self.store.pool, tenant_id) as conn:
             return await index.find_by_summary(conn, tenant_id, collection, key, value)
 
     async def _envelopes(self, conn: Any, tenant_id: UUID, record_id: UUID) -> list[Envelope]:

@@ -21,7 +21,7 @@ def email_digest(records: Records, email: str) -> str:
 
 
 async def register_organisation(records: Records, organisation_id: UUID, kind: str, name: str) -> None:
-    async with raw_connection(records.store.engine) as conn:
+    async with raw_connection(records.store.pool) as conn:
         await conn.execute(
             "INSERT INTO organisations (organisation_id, kind, name) VALUES ($1, $2, $3)"
             " ON CONFLICT DO NOTHING",
@@ -30,13 +30,13 @@ async def register_organisation(records: Records, organisation_id: UUID, kind: s
 
 
 async def organisations(records: Records) -> list[dict[str, Any]]:
-    async with raw_connection(records.store.engine) as conn:
+    async with raw_connection(records.store.pool) as conn:
         rows = await conn.fetch("SELECT organisation_id, kind, name FROM organisations ORDER BY created_at, name")
     return [{"id": UUID(str(r["organisation_id"])), "kind": r["kind"], "name": r["name"]} for r in rows]
 
 
 async def organisation_name(records: Records, organisation_id: UUID) -> str:
-    async with raw_connection(records.store.engine) as conn:
+    async with raw_connection(records.store.pool) as conn:
         return str(await conn.fetchval("SELECT name FROM organisations WHERE organisation_id = $1", organisation_id))
 
 

@@ -19,7 +19,7 @@ import pytest_asyncio
 import uvicorn
 
 from infra.app import create_app
-from infra.database import DatabaseUrls, asyncpg_dsn, create_engine
+from infra.database import DatabaseUrls, asyncpg_dsn, open_database
 from infra.embedded import Runtime
 from services.http.principal import mint_token
 from services.kernel.handling import Records
@@ -61,12 +61,12 @@ async def http(live_api: LiveApi) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def records(live_api: LiveApi) -> AsyncIterator[Records]:
-    """The command path on its own engine: for setting up groups without HTTP."""
+    """The command path on its own pool: for setting up groups without HTTP."""
     from infra.app import build_records
 
-    engine = create_engine(live_api.database.app, pool_size=5)
-    yield build_records(engine, live_api.runtime)
-    await engine.dispose()
+    pool = await open_database(live_api.database.app, pool_size=5)
+    yield build_records(pool, live_api.runtime)
+    await pool.close()
 
 
 @dataclass
