@@ -1,1 +1,33 @@
-"""projections"""
+"""Read models: pure projections over the event log, their tables, and the runner feeding them."""
+
+from projections.lag import Lag
+from projections.projection import (
+    EVERY_EVENT_TYPE,
+    Changes,
+    Document,
+    Projection,
+    evolve_documents,
+    touched_ids,
+    with_changes,
+)
+from projections.record_counts import RECORD_COUNTS
+from projections.runner import BeforeCommit, Runner, UnknownProjection
+
+#: Every projection the workers run, in one list the composition root reads.
+PROJECTIONS: tuple[Projection, ...] = (RECORD_COUNTS,)
+
+__all__ = [
+    "EVERY_EVENT_TYPE",
+    "PROJECTIONS",
+    "RECORD_COUNTS",
+    "BeforeCommit",
+    "Changes",
+    "Document",
+    "Lag",
+    "Projection",
+    "Runner",
+    "UnknownProjection",
+    "evolve_documents",
+    "touched_ids",
+    "with_changes",
+]
