@@ -24,7 +24,6 @@ __all__ = [
     "AppendResult",
     "ChainReport",
     "ConcurrencyError",
-    "open_pool",
     "EventStore",
     "EventStoreError",
     "IdempotencyConflict",
@@ -35,5 +34,6 @@ __all__ = [
     "StreamTypeMismatch",
     "SubjectErased",
     "Upcasters",
+    "open_pool",
     "verify_chain",
 ]

@@ -8,12 +8,8 @@ one) a SQLAlchemy `AsyncEngine`, whose pooled asyncpg connection is borrowed ins
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from types import TracebackType
 from typing import Any
 from uuid import UUID
 
@@ -54,9 +50,13 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
 async def open_pool(dsn: str, min_size: int = 0, max_size: int = 10) -> asyncpg.Pool:
     """The event store's own asyncpg pool: plain connections, no per-release reset query."""
     return await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=init_connection, reset=_keep_session,
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=init_connection,
+        reset=_keep_session,
         max_inactive_connection_lifetime=300,
-    )  # fmt: skip
+    )
 
 
 def borrower(source: ConnectionSource) -> Callable[[], AbstractAsyncContextManager[Any]]:

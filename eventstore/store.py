@@ -112,9 +112,14 @@ class EventStore:
                     else _NO_KEYS
                 )
                 statement, arguments = self._statement(
-                    tenant_id, stream, expected_version, expected_version, batch, keys,
+                    tenant_id,
+                    stream,
+                    expected_version,
+                    expected_version,
+                    batch,
+                    keys,
                     idempotency_key,
-                )  # fmt: skip
+                )
                 try:
                     row = await conn.fetchrow(statement, *arguments)
                 except asyncpg.PostgresError as exc:
@@ -188,12 +193,21 @@ class EventStore:
                     keys.keys[event.subject_id], tenant_id, event.event_id, event.personal
                 )
             envelope = chain.envelope(
-                tenant_id=tenant_id, event_id=event.event_id, stream_type=stream.type,
-                stream_id=stream.id, version=version + offset, event_type=event.type,
-                schema_version=event.schema_version, data=data, personal=sealed,
-                subject_id=event.subject_id, metadata=batch.metadata, location_id=event.location_id,
-                recorded_at=recorded_at, idempotency_key=idempotency_key,
-            )  # fmt: skip
+                tenant_id=tenant_id,
+                event_id=event.event_id,
+                stream_type=stream.type,
+                stream_id=stream.id,
+                version=version + offset,
+                event_type=event.type,
+                schema_version=event.schema_version,
+                data=data,
+                personal=sealed,
+                subject_id=event.subject_id,
+                metadata=batch.metadata,
+                location_id=event.location_id,
+                recorded_at=recorded_at,
+                idempotency_key=idempotency_key,
+            )
             hashes.append(chain.event_hash(envelope))
             personal_json.append(_dump(sealed) if sealed is not None else None)
         request_hash = (
@@ -202,28 +216,47 @@ class EventStore:
             else None
         )
         common = (
-            tenant_id, stream.type, stream.id, version, idempotency_key, request_hash,
-            batch.metadata_json, recorded_at,
-        )  # fmt: skip
+            tenant_id,
+            stream.type,
+            stream.id,
+            version,
+            idempotency_key,
+            request_hash,
+            batch.metadata_json,
+            recorded_at,
+        )
         events = batch.events
         if len(events) == 1:
             (event,) = events
             new_key = keys.new[0][1] if keys.new else None
             return _APPEND_ONE, (
-                *common, event.event_id, event.type, event.schema_version, batch.data_json[0],
-                personal_json[0], event.subject_id, event.location_id, hashes[0],
-                new_key, self.keyring.kek_id if new_key is not None else None,
-            )  # fmt: skip
+                *common,
+                event.event_id,
+                event.type,
+                event.schema_version,
+                batch.data_json[0],
+                personal_json[0],
+                event.subject_id,
+                event.location_id,
+                hashes[0],
+                new_key,
+                self.keyring.kek_id if new_key is not None else None,
+            )
         return _APPEND, (
             *common,
-            [e.event_id for e in events], [e.type for e in events],
-            [e.schema_version for e in events], batch.data_json, personal_json,
-            [e.subject_id for e in events], [e.location_id for e in events], hashes,
+            [e.event_id for e in events],
+            [e.type for e in events],
+            [e.schema_version for e in events],
+            batch.data_json,
+            personal_json,
+            [e.subject_id for e in events],
+            [e.location_id for e in events],
+            hashes,
             batch.personal_subjects or None,
             [subject for subject, _ in keys.new] or None,
             [wrapped for _, wrapped in keys.new] or None,
             self.keyring.kek_id if keys.new else None,
-        )  # fmt: skip
+        )
 
     async def read_stream(
         self,
@@ -253,8 +286,11 @@ class EventStore:
             f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND stream_id = $2"
             " AND ($3::int IS NULL OR version <= $3)"
             " AND ($4::timestamptz IS NULL OR recorded_at <= $4) ORDER BY version",
-            tenant_id, stream_id, to_version, as_of,
-        )  # fmt: skip
+            tenant_id,
+            stream_id,
+            to_version,
+            as_of,
+        )
         return await decode_rows(conn, self.keyring, self.upcasters, tenant_id, rows)
 
     async def read_log(
@@ -266,8 +302,10 @@ class EventStore:
             rows = await conn.fetch(
                 f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND seq > $2"
                 " ORDER BY seq LIMIT $3",
-                tenant_id, after_seq, limit,
-            )  # fmt: skip
+                tenant_id,
+                after_seq,
+                limit,
+            )
             return await decode_rows(conn, self.keyring, self.upcasters, tenant_id, rows)
 
     async def stream_version(self, tenant_id: UUID, stream_id: UUID) -> int:
@@ -275,8 +313,9 @@ class EventStore:
             version = await conn.fetchval(
                 "SELECT coalesce(max(version), 0) FROM events"
                 " WHERE tenant_id = $1 AND stream_id = $2",
-                tenant_id, stream_id,
-            )  # fmt: skip
+                tenant_id,
+                stream_id,
+            )
             return int(version)
 
     async def head(self, tenant_id: UUID) -> tuple[int, bytes]:

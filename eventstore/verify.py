@@ -83,14 +83,20 @@ async def verify_chain(pool: ConnectionSource, tenant_id: UUID) -> ChainReport:
             rows = await conn.fetch(
                 f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND seq >= $2"
                 " ORDER BY seq LIMIT $3",
-                tenant_id, expected, BATCH,
-            )  # fmt: skip
+                tenant_id,
+                expected,
+                BATCH,
+            )
             for row in rows:
                 if row["seq"] != expected:
                     return ChainReport(
-                        tenant_id, expected - 1, head_seq, expected, MISSING,
+                        tenant_id,
+                        expected - 1,
+                        head_seq,
+                        expected,
+                        MISSING,
                         f"seq {expected} is missing; the next stored event is seq {row['seq']}",
-                    )  # fmt: skip
+                    )
                 digest = chain.event_hash(row_envelope(row))
                 stored = bytes(row["chain_hash"])
                 if chain.link(previous, digest) != stored:
@@ -103,13 +109,21 @@ async def verify_chain(pool: ConnectionSource, tenant_id: UUID) -> ChainReport:
         if (checked, previous) != (head_seq, head_hash):
             if checked < head_seq:
                 return ChainReport(
-                    tenant_id, checked, head_seq, checked + 1, MISSING,
+                    tenant_id,
+                    checked,
+                    head_seq,
+                    checked + 1,
+                    MISSING,
                     f"the head says seq {head_seq} but the stored events end at seq {checked}",
-                )  # fmt: skip
+                )
             return ChainReport(
-                tenant_id, checked, head_seq, checked, HEAD_MISMATCH,
+                tenant_id,
+                checked,
+                head_seq,
+                checked,
+                HEAD_MISMATCH,
                 "the tenant head does not match the last stored event",
-            )  # fmt: skip
+            )
         return ChainReport(tenant_id, checked, head_seq)
 
 
@@ -128,10 +142,18 @@ async def _mismatch(
     for other in others:
         if other["seq"] != seq - 1 and chain.link(bytes(other["chain_hash"]), digest) == stored:
             return ChainReport(
-                tenant_id, checked, head_seq, seq, REORDERED,
+                tenant_id,
+                checked,
+                head_seq,
+                seq,
+                REORDERED,
                 f"the event at seq {seq} was written after the event now at seq {other['seq']}",
-            )  # fmt: skip
+            )
     return ChainReport(
-        tenant_id, checked, head_seq, seq, HASH_MISMATCH,
+        tenant_id,
+        checked,
+        head_seq,
+        seq,
+        HASH_MISMATCH,
         f"the stored content of seq {seq} does not match its chain hash (event {row['event_id']})",
-    )  # fmt: skip
+    )

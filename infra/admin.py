@@ -29,11 +29,18 @@ async def open_records(runtime: Runtime) -> AsyncIterator[Records]:
 async def create_tenant(runtime: Runtime, name: str, admin_email: str, admin_name: str) -> str:
     async with open_records(runtime) as records:
         created = await directory.create_provider_group(records, name, admin_email, admin_name)
-    return json.dumps({
-        "tenant_id": str(created.tenant_id), "name": created.name,
-        "admin_user": {"id": str(created.admin_user_id), "email": created.admin_email,
-                       "name": admin_name, "roles": ["group_admin"]},
-    })  # fmt: skip
+    return json.dumps(
+        {
+            "tenant_id": str(created.tenant_id),
+            "name": created.name,
+            "admin_user": {
+                "id": str(created.admin_user_id),
+                "email": created.admin_email,
+                "name": admin_name,
+                "roles": ["group_admin"],
+            },
+        }
+    )
 
 
 async def token_for(runtime: Runtime, email: str, hours: int) -> str | None:
@@ -44,10 +51,14 @@ async def token_for(runtime: Runtime, email: str, hours: int) -> str | None:
         organisation_id, user = found
         kinds = {o["id"]: o["kind"] for o in await directory.organisations(records)}
     return mint_token(
-        runtime.signing_key, user_id=user.id, organisation_id=organisation_id,
-        organisation_kind=kinds[organisation_id], roles=user.roles, location_ids=user.location_ids,
+        runtime.signing_key,
+        user_id=user.id,
+        organisation_id=organisation_id,
+        organisation_kind=kinds[organisation_id],
+        roles=user.roles,
+        location_ids=user.location_ids,
         lifetime=timedelta(hours=hours),
-    )  # fmt: skip
+    )
 
 
 async def user_lines(runtime: Runtime) -> list[str]:

@@ -61,7 +61,10 @@ def build_records(pool: Any, runtime: Runtime) -> Records:
 def api_router() -> Router:
     return Router(
         path=API_PREFIX,
-        route_handlers=[*(record_routes.router(api) for api in catalog.RECORD_APIS), *catalog.HANDLERS],
+        route_handlers=[
+            *(record_routes.router(api) for api in catalog.RECORD_APIS),
+            *catalog.HANDLERS,
+        ],
         dependencies={"principal": Provide(current_principal)},
         security=[{"bearer": []}],
     )
@@ -97,8 +100,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         logging_config=None,  # infra.logs has configured structlog and the stdlib loggers
         openapi_config=OpenAPIConfig(
-            title="caretrail", version="0.1.0", path="/schema",
-            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}),
-        ),  # fmt: skip
+            title="caretrail",
+            version="0.1.0",
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
+            ),
+        ),
         state=State({"settings": settings, "signing_key": resolved.signing_key}),
     )

@@ -26,11 +26,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", help="data folder (default: $CARETRAIL_DATA_DIR or ./.caretrail)")
+    common.add_argument(
+        "--data-dir", help="data folder (default: $CARETRAIL_DATA_DIR or ./.caretrail)"
+    )
     top = argparse.ArgumentParser(prog="caretrail", description=__doc__)
     commands = top.add_subparsers(required=True, metavar="COMMAND")
 
-    up = commands.add_parser("up", parents=[common], help="start database, API, worker and scheduler")
+    up = commands.add_parser(
+        "up", parents=[common], help="start database, API, worker and scheduler"
+    )
     up.add_argument("--demo", action="store_true", help="seed the demo provider groups")
     up.add_argument("--port", type=int, default=None)
     up.add_argument("--host", default=None)
@@ -39,7 +43,9 @@ def parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", parents=[common], help="migrate the database to head")
     migrate.set_defaults(run=_migrate)
 
-    db_url = commands.add_parser("db-url", parents=[common], help="print the owner URL of the running database")
+    db_url = commands.add_parser(
+        "db-url", parents=[common], help="print the owner URL of the running database"
+    )
     db_url.set_defaults(run=_db_url)
 
     verify = commands.add_parser("verify", parents=[common], help="recompute a tenant's hash chain")
@@ -48,13 +54,17 @@ def parser() -> argparse.ArgumentParser:
 
     tenant = commands.add_parser("tenant", parents=[common], help="manage provider groups")
     tenant_commands = tenant.add_subparsers(required=True, metavar="ACTION")
-    create = tenant_commands.add_parser("create", parents=[common], help="create a provider group and its admin")
+    create = tenant_commands.add_parser(
+        "create", parents=[common], help="create a provider group and its admin"
+    )
     create.add_argument("--name", required=True)
     create.add_argument("--admin-email", required=True)
     create.add_argument("--admin-name", default="Group administrator")
     create.set_defaults(run=_tenant_create)
 
-    token = commands.add_parser("token", parents=[common], help="mint a development token for a user")
+    token = commands.add_parser(
+        "token", parents=[common], help="mint a development token for a user"
+    )
     token.add_argument("email")
     token.add_argument("--hours", type=int, default=12)
     token.set_defaults(run=_token)
@@ -132,7 +142,9 @@ def _tenant_create(args: argparse.Namespace, settings: Settings) -> int:
     from infra.admin import create_tenant
 
     async def run() -> str:
-        return await create_tenant(await _runtime(settings), args.name, args.admin_email, args.admin_name)
+        return await create_tenant(
+            await _runtime(settings), args.name, args.admin_email, args.admin_name
+        )
 
     print(asyncio.run(run()))
     return 0
@@ -142,7 +154,10 @@ def _token(args: argparse.Namespace, settings: Settings) -> int:
     from infra.admin import token_for
 
     if settings.production:
-        print("development tokens are refused in production: use your OpenID Connect provider", file=sys.stderr)
+        print(
+            "development tokens are refused in production: use your OpenID Connect provider",
+            file=sys.stderr,
+        )
         return 2
 
     async def run() -> str | None:

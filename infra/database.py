@@ -47,9 +47,11 @@ def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     """A SQLAlchemy engine, for what is not the event store's hot path (the /ready check,
     migrations). No pre-ping: connections are recycled after a while instead."""
     return create_async_engine(
-        sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size,
+        sqlalchemy_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
         pool_recycle=POOL_RECYCLE_SECONDS,
-    )  # fmt: skip
+    )
 
 
 async def open_database(url: str, pool_size: int = 10, min_size: int = 0) -> asyncpg.Pool:
@@ -84,7 +86,9 @@ async def bootstrap(
         await conn.execute(f'GRANT CONNECT, TEMPORARY ON DATABASE "{name}" TO "{app}"')
     finally:
         await conn.close()
-    db_conn = await asyncpg.connect(asyncpg_dsn(make_url(admin_url).set(database=name).render_as_string(False)))
+    db_conn = await asyncpg.connect(
+        asyncpg_dsn(make_url(admin_url).set(database=name).render_as_string(False))
+    )
     try:
         await db_conn.execute(f'ALTER SCHEMA public OWNER TO "{owner}"')
         await db_conn.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
@@ -99,4 +103,3 @@ async def bootstrap(
 
 def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
-

@@ -76,13 +76,22 @@ async def start_embedded(settings: Settings) -> tuple[Any, Runtime]:
     """Start the embedded server and make sure roles and database exist."""
     found = load_secrets(settings.data_dir)
     server = start_server(settings.data_dir)
-    urls = await bootstrap(server.get_uri(), settings, found["owner_password"], found["app_password"])
-    return server, Runtime(urls, settings.kek or found["kek"], settings.dev_signing_key or found["signing_key"])
+    urls = await bootstrap(
+        server.get_uri(), settings, found["owner_password"], found["app_password"]
+    )
+    return server, Runtime(
+        urls, settings.kek or found["kek"], settings.dev_signing_key or found["signing_key"]
+    )
 
 
 def write_runtime(settings: Settings, runtime: Runtime, **extra: Any) -> None:
     path = settings.data_dir / RUNTIME_FILE
-    body = {"owner_url": runtime.urls.owner, "app_url": runtime.urls.app, "pid": os.getpid(), **extra}
+    body = {
+        "owner_url": runtime.urls.owner,
+        "app_url": runtime.urls.app,
+        "pid": os.getpid(),
+        **extra,
+    }
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
         json.dump(body, out)

@@ -80,7 +80,9 @@ def up(settings: Settings, demo: bool) -> int:
         while not stopping:
             for role, process in children.items():
                 if process.poll() is not None:
-                    log.error("process exited; stopping everything", role=role, code=process.returncode)
+                    log.error(
+                        "process exited; stopping everything", role=role, code=process.returncode
+                    )
                     exit_code, stopping = process.returncode or 1, True
                     break
             time.sleep(0.2)

@@ -119,9 +119,11 @@ class Runner:
             if found.live_version > projection.version:
                 # A newer deployment has rebuilt it: leave it to them rather than fight back.
                 log.warning(
-                    "projection newer than this runner", projection=projection.name,
-                    live_version=found.live_version, version=projection.version,
-                )  # fmt: skip
+                    "projection newer than this runner",
+                    projection=projection.name,
+                    live_version=found.live_version,
+                    version=projection.version,
+                )
                 return applied
             if found.live_version < projection.version:
                 await self._upgrade(tenant_id, projection, found)

@@ -50,8 +50,10 @@ async def generations(conn: Any, tenant_id: UUID, projection: Projection) -> Gen
     started = await conn.fetchval(
         "INSERT INTO projection_generations (tenant_id, projection, live_generation, live_version)"
         " VALUES ($1, $2, 1, $3) ON CONFLICT DO NOTHING RETURNING 1",
-        tenant_id, projection.name, projection.version,
-    )  # fmt: skip
+        tenant_id,
+        projection.name,
+        projection.version,
+    )
     if started:
         await _start_checkpoint(conn, tenant_id, projection.name, 1)
     row = await conn.fetchrow(_GENERATIONS, tenant_id, projection.name)
@@ -64,8 +66,10 @@ async def lock_checkpoint(conn: Any, tenant_id: UUID, name: str, generation: int
     value = await conn.fetchval(
         "SELECT last_seq FROM projection_checkpoints"
         " WHERE tenant_id = $1 AND projection = $2 AND generation = $3 FOR UPDATE",
-        tenant_id, name, generation,
-    )  # fmt: skip
+        tenant_id,
+        name,
+        generation,
+    )
     return None if value is None else int(value)
 
 
@@ -75,8 +79,11 @@ async def advance_checkpoint(
     await conn.execute(
         "UPDATE projection_checkpoints SET last_seq = $4, updated_at = now()"
         " WHERE tenant_id = $1 AND projection = $2 AND generation = $3",
-        tenant_id, name, generation, last_seq,
-    )  # fmt: skip
+        tenant_id,
+        name,
+        generation,
+        last_seq,
+    )
 
 
 async def load_documents(
@@ -87,8 +94,11 @@ async def load_documents(
     rows = await conn.fetch(
         "SELECT doc_id, doc::text AS doc FROM projection_documents WHERE tenant_id = $1"
         " AND projection = $2 AND generation = $3 AND doc_id = ANY($4::text[])",
-        tenant_id, name, generation, sorted(doc_ids),
-    )  # fmt: skip
+        tenant_id,
+        name,
+        generation,
+        sorted(doc_ids),
+    )
     return {row["doc_id"]: msgspec.json.decode(row["doc"]) for row in rows}
 
 
@@ -103,15 +113,21 @@ async def write_changes(
             " SELECT $1, $2, $3, d.doc_id, d.doc::jsonb FROM unnest($4::text[], $5::text[])"
             " AS d(doc_id, doc) ON CONFLICT (tenant_id, projection, generation, doc_id)"
             " DO UPDATE SET doc = excluded.doc",
-            tenant_id, name, generation, list(kept),
+            tenant_id,
+            name,
+            generation,
+            list(kept),
             [msgspec.json.encode(doc).decode() for doc in kept.values()],
-        )  # fmt: skip
+        )
     if removed:
         await conn.execute(
             "DELETE FROM projection_documents WHERE tenant_id = $1 AND projection = $2"
             " AND generation = $3 AND doc_id = ANY($4::text[])",
-            tenant_id, name, generation, removed,
-        )  # fmt: skip
+            tenant_id,
+            name,
+            generation,
+            removed,
+        )
 
 
 async def begin_build(conn: Any, tenant_id: UUID, projection: Projection) -> int:
@@ -120,16 +136,20 @@ async def begin_build(conn: Any, tenant_id: UUID, projection: Projection) -> int
     row = await conn.fetchrow(
         "SELECT live_generation, building_generation FROM projection_generations"
         " WHERE tenant_id = $1 AND projection = $2 FOR UPDATE",
-        tenant_id, projection.name,
-    )  # fmt: skip
+        tenant_id,
+        projection.name,
+    )
     if row["building_generation"] is not None:
         await _drop_generation(conn, tenant_id, projection.name, row["building_generation"])
     generation = max(row["live_generation"], row["building_generation"] or 0) + 1
     await conn.execute(
         "UPDATE projection_generations SET building_generation = $3, building_version = $4"
         " WHERE tenant_id = $1 AND projection = $2",
-        tenant_id, projection.name, generation, projection.version,
-    )  # fmt: skip
+        tenant_id,
+        projection.name,
+        generation,
+        projection.version,
+    )
     await _start_checkpoint(conn, tenant_id, projection.name, generation)
     return int(generation)
 
@@ -141,15 +161,18 @@ async def swap(conn: Any, tenant_id: UUID, name: str, generation: int) -> Swap:
     row = await conn.fetchrow(
         "SELECT live_generation, building_generation FROM projection_generations"
         " WHERE tenant_id = $1 AND projection = $2 FOR UPDATE",
-        tenant_id, name,
-    )  # fmt: skip
+        tenant_id,
+        name,
+    )
     if row is None or row["building_generation"] != generation:
         return Swap.SUPERSEDED
     built = await conn.fetchval(
         "SELECT last_seq FROM projection_checkpoints"
         " WHERE tenant_id = $1 AND projection = $2 AND generation = $3",
-        tenant_id, name, generation,
-    )  # fmt: skip
+        tenant_id,
+        name,
+        generation,
+    )
     head = await conn.fetchval(
         "SELECT coalesce(max(seq), 0) FROM tenant_heads WHERE tenant_id = $1", tenant_id
     )
@@ -159,8 +182,9 @@ async def swap(conn: Any, tenant_id: UUID, name: str, generation: int) -> Swap:
         "UPDATE projection_generations SET live_generation = building_generation,"
         " live_version = building_version, building_generation = NULL,"
         " building_version = NULL, swapped_at = now() WHERE tenant_id = $1 AND projection = $2",
-        tenant_id, name,
-    )  # fmt: skip
+        tenant_id,
+        name,
+    )
     await _drop_generation(conn, tenant_id, name, row["live_generation"])
     return Swap.SWAPPED
 
@@ -172,8 +196,9 @@ async def live_documents(conn: Any, tenant_id: UUID, name: str) -> dict[str, Doc
         " JOIN projection_generations g ON g.tenant_id = d.tenant_id"
         "  AND g.projection = d.projection AND g.live_generation = d.generation"
         " WHERE d.tenant_id = $1 AND d.projection = $2 ORDER BY d.doc_id",
-        tenant_id, name,
-    )  # fmt: skip
+        tenant_id,
+        name,
+    )
     return {row["doc_id"]: msgspec.json.decode(row["doc"]) for row in rows}
 
 
@@ -189,8 +214,10 @@ async def _start_checkpoint(conn: Any, tenant_id: UUID, name: str, generation: i
     await conn.execute(
         "INSERT INTO projection_checkpoints (tenant_id, projection, generation, last_seq)"
         " VALUES ($1, $2, $3, 0)",
-        tenant_id, name, generation,
-    )  # fmt: skip
+        tenant_id,
+        name,
+        generation,
+    )
 
 
 async def _drop_generation(conn: Any, tenant_id: UUID, name: str, generation: int) -> None:
@@ -199,5 +226,7 @@ async def _drop_generation(conn: Any, tenant_id: UUID, name: str, generation: in
     for table in ("projection_checkpoints", "projection_documents"):
         await conn.execute(
             f"DELETE FROM {table} WHERE tenant_id = $1 AND projection = $2 AND generation = $3",
-            tenant_id, name, generation,
-        )  # fmt: skip
+            tenant_id,
+            name,
+            generation,
+        )

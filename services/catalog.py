@@ -17,7 +17,12 @@ from services.organisations import controller as organisations
 from services.organisations.events import EVENTS as ORGANISATION_EVENTS
 
 RECORD_APIS: tuple[RecordApi[Any], ...] = (
-    *organisations.APIS, ACTIONS_API, TEMPLATE_API, AUDITS_API, INCIDENTS_API, COMPLAINTS_API,
+    *organisations.APIS,
+    ACTIONS_API,
+    TEMPLATE_API,
+    AUDITS_API,
+    INCIDENTS_API,
+    COMPLAINTS_API,
     FEEDBACK_API,
 )
 HANDLERS: tuple[Any, ...] = (*organisations.HANDLERS, *frameworks.HANDLERS)

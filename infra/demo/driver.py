@@ -40,25 +40,49 @@ class Driver:
     records: Records
     clock: SimulatedClock
 
-    async def create(self, api: RecordApi[Any], actor: Principal, record_id: UUID, body: dict[str, Any],
-                     at: datetime | None = None) -> Any:  # fmt: skip
-        parsed = msgspec.convert(body, api.create_body)
-        facts = await api.check_create(parsed, Lookups(self.records, actor)) if api.check_create else {}
+    async def create(
+        self,
+        api: RecordApi[Any],
+        actor: Principal,
+        record_id: UUID,
+        body: dict[str, Any],
+        at: datetime | None = None,
+    ) -> Any:
+        parsed: Any = msgspec.convert(body, api.create_body)
+        facts = (
+            await api.check_create(parsed, Lookups(self.records, actor)) if api.check_create else {}
+        )
         self.clock.now = at or datetime.now(UTC)
         outcome = await self.records.execute(
-            _caller(actor), api.decider, record_id, api.to_create(parsed, record_id, actor),
-            creating=True, facts=facts, reference_prefix=api.reference_prefix,
-        )  # fmt: skip
+            _caller(actor),
+            api.decider,
+            record_id,
+            api.to_create(parsed, record_id, actor),
+            creating=True,
+            facts=facts,
+            reference_prefix=api.reference_prefix,
+        )
         return outcome.state
 
-    async def command(self, api: RecordApi[Any], name: str, actor: Principal, record_id: UUID,
-                      body: dict[str, Any] | None = None, at: datetime | None = None) -> Any:  # fmt: skip
+    async def command(
+        self,
+        api: RecordApi[Any],
+        name: str,
+        actor: Principal,
+        record_id: UUID,
+        body: dict[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> Any:
         (route,) = [r for r in api.commands if r.name == name]
         parsed = msgspec.convert(body, route.body) if route.body is not None else None
         facts = await route.check(parsed, Lookups(self.records, actor)) if route.check else {}
         self.clock.now = at or datetime.now(UTC)
         outcome = await self.records.execute(
-            _caller(actor), api.decider, record_id, route.to_command(parsed, record_id, actor), facts=facts
+            _caller(actor),
+            api.decider,
+            record_id,
+            route.to_command(parsed, record_id, actor),
+            facts=facts,
         )
         return outcome.state
 

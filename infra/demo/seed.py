@@ -40,4 +40,8 @@ async def seed_demo(settings: Settings, runtime: Runtime) -> None:
         await seed_incidents(driver, groups, today)
         await seed_audits(driver, groups, today)
         await seed_complaints(driver, groups, today)
-        log.info("demo data seeded", groups=[g.name for g in groups], homes=sum(len(g.homes) for g in groups))
+        log.info(
+            "demo data seeded",
+            groups=[g.name for g in groups],
+            homes=sum(len(g.homes) for g in groups),
+        )

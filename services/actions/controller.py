@@ -39,12 +39,18 @@ async def check_owner(body: AssignBody, lookups: Lookups) -> Mapping[str, Any]:
 
 def to_raise(body: CreateAction, action_id: UUID, principal: Principal) -> c.RaiseAction:
     return c.RaiseAction(
-        action_id=action_id, location_id=body.location_id, title=body.title,
-        description=body.description, success_measure=body.success_measure,
-        owner_id=body.owner_id, due_date=body.due_date, priority=body.priority,
-        source=body.source_value(), quality_statements=tuple(body.quality_statements),
+        action_id=action_id,
+        location_id=body.location_id,
+        title=body.title,
+        description=body.description,
+        success_measure=body.success_measure,
+        owner_id=body.owner_id,
+        due_date=body.due_date,
+        priority=body.priority,
+        source=body.source_value(),
+        quality_statements=tuple(body.quality_statements),
         draft=body.draft,
-    )  # fmt: skip
+    )
 
 
 def _as(command: type) -> Callable[[Any, UUID, Principal], Any]:
@@ -68,17 +74,34 @@ API: RecordApi[Any] = RecordApi(
     reference_prefix=REFERENCE_PREFIX,
     commands=(
         CommandRoute("open", None, _as(c.OpenAction), "Confirm a draft: it joins the live plan"),
-        CommandRoute("assign", AssignBody, _as(c.ReassignAction), "Give it to another owner",
-                     check=check_owner),
+        CommandRoute(
+            "assign",
+            AssignBody,
+            _as(c.ReassignAction),
+            "Give it to another owner",
+            check=check_owner,
+        ),
         CommandRoute("redate", RedateBody, _as(c.RedateAction), "Move the due date, with a reason"),
-        CommandRoute("note", NoteBody, _as(c.NoteProgress),
-                     "Add a progress note (an open action moves to in progress)"),
+        CommandRoute(
+            "note",
+            NoteBody,
+            _as(c.NoteProgress),
+            "Add a progress note (an open action moves to in progress)",
+        ),
         CommandRoute("start", None, _as(c.StartAction), "Mark the action in progress"),
         CommandRoute("complete", CompleteBody, _as(c.CompleteAction), "Complete it, with evidence"),
-        CommandRoute("verify", VerifyBody, _as(c.VerifyAction),
-                     "Confirm a completed action worked (not by its owner)"),
-        CommandRoute("reopen", ReasonBody, _as(c.ReopenAction),
-                     "Reopen a completed, verified or cancelled action (reason required)"),
+        CommandRoute(
+            "verify",
+            VerifyBody,
+            _as(c.VerifyAction),
+            "Confirm a completed action worked (not by its owner)",
+        ),
+        CommandRoute(
+            "reopen",
+            ReasonBody,
+            _as(c.ReopenAction),
+            "Reopen a completed, verified or cancelled action (reason required)",
+        ),
         CommandRoute("cancel", ReasonBody, _as(c.CancelAction), "Cancel the action, with a reason"),
     ),
-)  # fmt: skip
+)

@@ -47,9 +47,16 @@ LIVE: frozenset[Status] = frozenset({"draft", "open", "in_progress"})
 CLOSED: frozenset[Status] = frozenset({"completed", "verified", "cancelled"})
 
 __all__ = [
-    "DECIDER", "FRAMEWORK", "REFERENCE_PREFIX", "ActionState", "decide", "draft_for_finding",
-    "evolve", "index", "known_statements",
-]  # fmt: skip
+    "DECIDER",
+    "FRAMEWORK",
+    "REFERENCE_PREFIX",
+    "ActionState",
+    "decide",
+    "draft_for_finding",
+    "evolve",
+    "index",
+    "known_statements",
+]
 
 
 def _require(state: ActionState | None, allowed: Iterable[Status], doing: str) -> ActionState:
@@ -87,16 +94,25 @@ def _raise(command: RaiseAction, state: ActionState | None, context: Context) ->
     if command.source is not None:
         _text("source.id", command.source.id)
     statements = known_statements(command.quality_statements)
-    return [ActionRaised(
-        action_id=command.action_id, reference=context.facts["reference"],
-        location_id=command.location_id, title=_text("title", command.title),
-        description=_text("description", command.description),
-        success_measure=_text("success_measure", command.success_measure),
-        owner_id=command.owner_id, due_date=command.due_date, priority=command.priority,
-        source=command.source, quality_statements=statements,
-        framework=FRAMEWORK if statements else None, draft=command.draft,
-        raised_by=context.actor, raised_at=context.now,
-    )]  # fmt: skip
+    return [
+        ActionRaised(
+            action_id=command.action_id,
+            reference=context.facts["reference"],
+            location_id=command.location_id,
+            title=_text("title", command.title),
+            description=_text("description", command.description),
+            success_measure=_text("success_measure", command.success_measure),
+            owner_id=command.owner_id,
+            due_date=command.due_date,
+            priority=command.priority,
+            source=command.source,
+            quality_statements=statements,
+            framework=FRAMEWORK if statements else None,
+            draft=command.draft,
+            raised_by=context.actor,
+            raised_at=context.now,
+        )
+    ]
 
 
 def _open(command: OpenAction, state: ActionState | None, context: Context) -> list[Event]:
@@ -116,10 +132,15 @@ def _redate(command: RedateAction, state: ActionState | None, context: Context) 
     reason = _text("reason", command.reason)
     if command.due_date == current.due_date:
         raise InvalidCommand("due_date", "the action is already due on this date")
-    return [ActionRedated(
-        due_date=command.due_date, previous_due_date=current.due_date, reason=reason,
-        redated_by=context.actor, redated_at=context.now,
-    )]  # fmt: skip
+    return [
+        ActionRedated(
+            due_date=command.due_date,
+            previous_due_date=current.due_date,
+            reason=reason,
+            redated_by=context.actor,
+            redated_at=context.now,
+        )
+    ]
 
 
 def _note(command: NoteProgress, state: ActionState | None, context: Context) -> list[Event]:

@@ -103,6 +103,9 @@ class ActionRead(msgspec.Struct, frozen=True, kw_only=True):
 def render(state: ActionState) -> ActionRead:
     fields = msgspec.structs.asdict(state)
     del fields["action_id"]  # the response envelope carries the id
-    fields.update(quality_statements=list(state.quality_statements), notes=list(state.notes),
-                  due_date_changes=list(state.due_date_changes))  # fmt: skip
+    fields.update(
+        quality_statements=list(state.quality_statements),
+        notes=list(state.notes),
+        due_date_changes=list(state.due_date_changes),
+    )
     return ActionRead(**fields)

@@ -72,13 +72,22 @@ class ActionState(msgspec.Struct, frozen=True, kw_only=True):
 
 def raised(event: ActionRaised) -> ActionState:
     return ActionState(
-        action_id=event.action_id, reference=event.reference, location_id=event.location_id,
-        status="draft" if event.draft else "open", title=event.title,
-        description=event.description, success_measure=event.success_measure,
-        owner_id=event.owner_id, due_date=event.due_date, priority=event.priority,
-        source=event.source, quality_statements=event.quality_statements,
-        framework=event.framework, raised_by=event.raised_by, raised_at=event.raised_at,
-    )  # fmt: skip
+        action_id=event.action_id,
+        reference=event.reference,
+        location_id=event.location_id,
+        status="draft" if event.draft else "open",
+        title=event.title,
+        description=event.description,
+        success_measure=event.success_measure,
+        owner_id=event.owner_id,
+        due_date=event.due_date,
+        priority=event.priority,
+        source=event.source,
+        quality_statements=event.quality_statements,
+        framework=event.framework,
+        raised_by=event.raised_by,
+        raised_at=event.raised_at,
+    )
 
 
 def evolve(state: ActionState | None, event: Event) -> ActionState:
@@ -93,9 +102,12 @@ def evolve(state: ActionState | None, event: Event) -> ActionState:
             return replace(state, owner_id=owner_id)
         case ActionRedated():
             change = DueDateChange(
-                previous_due_date=event.previous_due_date, due_date=event.due_date,
-                reason=event.reason, redated_by=event.redated_by, redated_at=event.redated_at,
-            )  # fmt: skip
+                previous_due_date=event.previous_due_date,
+                due_date=event.due_date,
+                reason=event.reason,
+                redated_by=event.redated_by,
+                redated_at=event.redated_at,
+            )
             return replace(
                 state, due_date=event.due_date, due_date_changes=(*state.due_date_changes, change)
             )
@@ -107,18 +119,33 @@ def evolve(state: ActionState | None, event: Event) -> ActionState:
             return replace(state, status="in_progress")
         case ActionCompleted():
             return replace(
-                state, status="completed", evidence=event.evidence,
-                completed_by=event.completed_by, completed_at=event.completed_at,
-            )  # fmt: skip
+                state,
+                status="completed",
+                evidence=event.evidence,
+                completed_by=event.completed_by,
+                completed_at=event.completed_at,
+            )
         case ActionVerified():
-            return replace(state, status="verified", verified_by=event.verified_by,
-                           verified_at=event.verified_at, verification_note=event.note)  # fmt: skip
+            return replace(
+                state,
+                status="verified",
+                verified_by=event.verified_by,
+                verified_at=event.verified_at,
+                verification_note=event.note,
+            )
         case ActionReopened():
             return replace(
-                state, status="open", reopen_reason=event.reason, evidence=None, completed_by=None,
-                completed_at=None, verified_by=None, verified_at=None, verification_note=None,
+                state,
+                status="open",
+                reopen_reason=event.reason,
+                evidence=None,
+                completed_by=None,
+                completed_at=None,
+                verified_by=None,
+                verified_at=None,
+                verification_note=None,
                 cancellation_reason=None,
-            )  # fmt: skip
+            )
         case ActionCancelled():
             return replace(state, status="cancelled", cancellation_reason=event.reason)
     raise TypeError(f"actions do not handle {event.type_name()}")

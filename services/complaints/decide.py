@@ -165,9 +165,11 @@ def _respond(command: RespondToComplaint, state: Complaint, context: Context) ->
     _require_text("summary", command.summary)
     late = local_date(command.responded_at) > state.respond_by
     return ComplaintResponded(
-        outcome=command.outcome, responded_at=command.responded_at, summary=command.summary,
+        outcome=command.outcome,
+        responded_at=command.responded_at,
+        summary=command.summary,
         late=late,
-    )  # fmt: skip
+    )
 
 
 def _extend(command: ExtendResponseDeadline, state: Complaint) -> Event:
@@ -176,9 +178,10 @@ def _extend(command: ExtendResponseDeadline, state: Complaint) -> Event:
         raise InvalidCommand("new_respond_by", message)
     _require_text("reason", command.reason)
     return ComplaintResponseDeadlineExtended(
-        previous_respond_by=state.respond_by, new_respond_by=command.new_respond_by,
+        previous_respond_by=state.respond_by,
+        new_respond_by=command.new_respond_by,
         reason=command.reason,
-    )  # fmt: skip
+    )
 
 
 def _escalate(command: EscalateComplaint, state: Complaint, context: Context) -> Event:
@@ -225,25 +228,47 @@ def evolve(state: Complaint | None, event: Event) -> Complaint:
         case ComplaintAcknowledged(acknowledged_at=at, late=late):
             return replace(state, status="acknowledged", acknowledged_at=at, acknowledged_late=late)
         case ComplaintInvestigationStarted(investigator_id=investigator, started_at=at):
-            return replace(state, status="investigating", investigator_id=investigator,
-                           investigation_started_at=at)  # fmt: skip
+            return replace(
+                state,
+                status="investigating",
+                investigator_id=investigator,
+                investigation_started_at=at,
+            )
         case ComplaintResponded(outcome=outcome, responded_at=at, summary=summary, late=late):
-            return replace(state, status="responded", outcome=outcome, responded_at=at,
-                           response_summary=summary, responded_late=late)  # fmt: skip
+            return replace(
+                state,
+                status="responded",
+                outcome=outcome,
+                responded_at=at,
+                response_summary=summary,
+                responded_late=late,
+            )
         case ComplaintResponseDeadlineExtended(new_respond_by=respond_by):
             return replace(state, respond_by=respond_by, extensions=state.extensions + 1)
         case ComplaintClosed(closed_at=at, note=note):
             return replace(state, status="closed", closed_at=at, close_note=note)
         case ComplaintEscalated(to=body, escalated_at=at, reference=reference):
-            return replace(state, status="escalated", escalated_to=body, escalated_at=at,
-                           ombudsman_reference=reference)  # fmt: skip
+            return replace(
+                state,
+                status="escalated",
+                escalated_to=body,
+                escalated_at=at,
+                ombudsman_reference=reference,
+            )
         case ComplaintReopened(reason=reason, reopened_at=at, respond_by=respond_by):
             return replace(
-                state, status="investigating" if state.investigator_id else "acknowledged",
-                respond_by=respond_by, reopened_at=at, reopen_reason=reason, outcome=None,
-                responded_at=None, response_summary=None, responded_late=False, closed_at=None,
+                state,
+                status="investigating" if state.investigator_id else "acknowledged",
+                respond_by=respond_by,
+                reopened_at=at,
+                reopen_reason=reason,
+                outcome=None,
+                responded_at=None,
+                response_summary=None,
+                responded_late=False,
+                closed_at=None,
                 close_note=None,
-            )  # fmt: skip
+            )
     raise TypeError(f"a complaint does not handle {type(event).__name__}")
 
 

@@ -50,13 +50,20 @@ API: RecordApi[Feedback] = RecordApi(
     render=schemas.render,
     check_create=check_record,
     commands=(
-        CommandRoute("respond", schemas.RespondBody,
-                     lambda b, _i, _p: RespondToFeedback(**msgspec.structs.asdict(b)),
-                     'Record "you said, we did": the response given'),
-        CommandRoute("link-action", schemas.LinkActionBody,
-                     lambda b, _i, _p: LinkAction(action_id=b.action_id),
-                     "Link the improvement action that answers this feedback", check_action),
+        CommandRoute(
+            "respond",
+            schemas.RespondBody,
+            lambda b, _i, _p: RespondToFeedback(**msgspec.structs.asdict(b)),
+            'Record "you said, we did": the response given',
+        ),
+        CommandRoute(
+            "link-action",
+            schemas.LinkActionBody,
+            lambda b, _i, _p: LinkAction(action_id=b.action_id),
+            "Link the improvement action that answers this feedback",
+            check_action,
+        ),
         CommandRoute("close", None, lambda _b, _i, _p: CloseFeedback(), "Close the feedback item"),
         CommandRoute("reopen", None, lambda _b, _i, _p: ReopenFeedback(), "Reopen a closed item"),
     ),
-)  # fmt: skip
+)

@@ -14,16 +14,28 @@ from services.http.principal import Principal
 from services.http.problems import problem_responses
 
 
-@get("/frameworks", tags=["frameworks"], summary="Assessment framework versions", operation_id="list_frameworks",
-     responses=problem_responses(400, 401))
+@get(
+    "/frameworks",
+    tags=["frameworks"],
+    summary="Assessment framework versions",
+    operation_id="list_frameworks",
+    responses=problem_responses(400, 401),
+)
 async def list_frameworks(principal: NamedDependency[Principal]) -> list[Framework]:
     catalogue = default_catalogue()
     return [catalogue.framework(version) for version in catalogue.versions()]
 
 
-@get("/frameworks/{framework_id:str}", tags=["frameworks"], summary="One framework version",
-     operation_id="read_framework", responses=problem_responses(400, 401, 404))  # fmt: skip
-async def read_framework(framework_id: FromPath[str], principal: NamedDependency[Principal]) -> Framework:
+@get(
+    "/frameworks/{framework_id:str}",
+    tags=["frameworks"],
+    summary="One framework version",
+    operation_id="read_framework",
+    responses=problem_responses(400, 401, 404),
+)
+async def read_framework(
+    framework_id: FromPath[str], principal: NamedDependency[Principal]
+) -> Framework:
     try:
         return default_catalogue().framework(framework_id)
     except UnknownFramework:

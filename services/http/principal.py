@@ -43,7 +43,9 @@ class Principal:
         """The homes this caller may see; None means every home of the group."""
         return None if self.group_wide else self.location_ids
 
-    def require_location(self, location_id: UUID | None, collection: str, record_id: object) -> None:
+    def require_location(
+        self, location_id: UUID | None, collection: str, record_id: object
+    ) -> None:
         """Out-of-scope records answer exactly like missing ones: 404, nothing disclosed."""
         if self.group_wide or location_id is None:
             return
@@ -80,9 +82,12 @@ def mint_token(
 def decode_token(signing_key: str, token: str) -> Principal:
     try:
         claims: dict[str, Any] = jwt.decode(
-            token, signing_key, algorithms=[ALGORITHM], issuer=ISSUER,
+            token,
+            signing_key,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
             options={"require": ["exp", "iat", "sub", "iss"]},
-        )  # fmt: skip
+        )
         return Principal(
             user_id=UUID(claims["sub"]),
             organisation_id=UUID(claims["org"]),
@@ -101,5 +106,7 @@ async def current_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Prin
     if scheme.lower() != "bearer" or not token:
         raise NotAuthorizedException("an Authorization: Bearer <token> header is required")
     principal = decode_token(request.app.state.signing_key, token.strip())
-    structlog.contextvars.bind_contextvars(tenant_id=str(principal.organisation_id), user_id=str(principal.user_id))
+    structlog.contextvars.bind_contextvars(
+        tenant_id=str(principal.organisation_id), user_id=str(principal.user_id)
+    )
     return principal

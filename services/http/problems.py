@@ -74,7 +74,9 @@ def _not_found(request: Request, exc: Exception) -> Response[dict[str, Any]]:
 
 
 def _invalid(request: Request, exc: InvalidCommand) -> Response[dict[str, Any]]:
-    return problem(422, "Invalid request", str(exc), errors=[{"field": exc.field, "message": exc.message}])
+    return problem(
+        422, "Invalid request", str(exc), errors=[{"field": exc.field, "message": exc.message}]
+    )
 
 
 def _unprocessable(request: Request, exc: Exception) -> Response[dict[str, Any]]:
@@ -148,5 +150,9 @@ _MEANINGS = {
 
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI documentation of the problems a route can answer."""
-    return {s: ResponseSpec(Problem, description=_MEANINGS[s], media_type=PROBLEM_JSON,
-                            generate_examples=False) for s in statuses}  # fmt: skip
+    return {
+        s: ResponseSpec(
+            Problem, description=_MEANINGS[s], media_type=PROBLEM_JSON, generate_examples=False
+        )
+        for s in statuses
+    }

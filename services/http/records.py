@@ -40,10 +40,14 @@ class Lookups:
     async def require(self, collection: str, record_id: UUID, field_name: str) -> IndexedRecord:
         found = await self.find(collection, record_id)
         if found is None:
-            raise InvalidCommand(field_name, f"no {collection} record {record_id} in this provider group")
+            raise InvalidCommand(
+                field_name, f"no {collection} record {record_id} in this provider group"
+            )
         return found
 
-    async def require_location(self, location_id: UUID, field_name: str = "location_id") -> IndexedRecord:
+    async def require_location(
+        self, location_id: UUID, field_name: str = "location_id"
+    ) -> IndexedRecord:
         found = await self.require("locations", location_id, field_name)
         if not self.principal.group_wide and location_id not in self.principal.location_ids:
             raise InvalidCommand(field_name, f"no location {location_id} in this provider group")
@@ -141,7 +145,9 @@ def router(api: RecordApi[Any]) -> Router:
 
 
 def respond(api: RecordApi[Any], response_type: type, outcome: Outcome[Any]) -> Response[Any]:
-    body = response_type(id=outcome.record_id, version=outcome.version, record=api.render(outcome.state))
+    body = response_type(
+        id=outcome.record_id, version=outcome.version, record=api.render(outcome.state)
+    )
     headers = {"ETag": f'"{outcome.version}"', "Caretrail-Seq": str(outcome.seq)}
     if outcome.status_code == 201:
         headers["Location"] = f"/api/v1{api.path}/{outcome.record_id}"
@@ -162,8 +168,10 @@ async def replay_of(request: Request[Any, Any, Any]) -> Replay | None:
     if key is None:
         return None
     if not 1 <= len(key) <= 200:
-        raise ValidationException("Idempotency-Key must be 1 to 200 characters",
-                                  extra=[{"key": "Idempotency-Key", "message": "1 to 200 characters"}])  # fmt: skip
+        raise ValidationException(
+            "Idempotency-Key must be 1 to 200 characters",
+            extra=[{"key": "Idempotency-Key", "message": "1 to 200 characters"}],
+        )
     body = await request.body()
     digest = hashlib.sha256(request.method.encode() + request.url.path.encode() + b"\0" + body)
     return Replay(key, digest.hexdigest())
@@ -175,82 +183,169 @@ def if_match_of(request: Request[Any, Any, Any]) -> int | None:
         return None
     text = header.strip().removeprefix("W/").strip('"')
     if not text.isdigit():
-        raise ValidationException('If-Match must be a version in quotes, e.g. "3"',
-                                  extra=[{"key": "If-Match", "message": 'expected "<version>"'}])  # fmt: skip
+        raise ValidationException(
+            'If-Match must be a version in quotes, e.g. "3"',
+            extra=[{"key": "If-Match", "message": 'expected "<version>"'}],
+        )
     return int(text)
 
 
 def _create(api: RecordApi[Any], response_type: type) -> Any:
-    async def create(data: Any, request: Request, principal: NamedDependency[Principal], records: NamedDependency[Records]) -> Response:
+    async def create(
+        data: Any,
+        request: Request,
+        principal: NamedDependency[Principal],
+        records: NamedDependency[Records],
+    ) -> Response:
         caller = caller_of(principal, request)
         lookups = Lookups(records, principal)
         facts = await api.check_create(data, lookups) if api.check_create else {}
         record_id = uuid4()
         outcome = await records.execute(
-            caller, api.decider, record_id, api.to_create(data, record_id, principal), creating=True,
-            replay=await replay_of(request), facts=facts, reference_prefix=api.reference_prefix,
-        )  # fmt: skip
+            caller,
+            api.decider,
+            record_id,
+            api.to_create(data, record_id, principal),
+            creating=True,
+            replay=await replay_of(request),
+            facts=facts,
+            reference_prefix=api.reference_prefix,
+        )
         return respond(api, response_type, outcome)
 
-    create.__annotations__ = {"data": JSONBody[api.create_body], "request": Request, "principal": NamedDependency[Principal],
-                              "records": NamedDependency[Records], "return": Response[response_type]}  # type: ignore[valid-type]  # fmt: skip
-    return post("/", status_code=201, summary=f"Create a {api.tag} record", operation_id=f"create_{api.decider.stream_type}",
-                responses=problem_responses(400, 401, 403, 409, 422))(create)  # fmt: skip
+    create.__annotations__ = {
+        "data": JSONBody[api.create_body],  # type: ignore[misc,name-defined]
+        "request": Request,
+        "principal": NamedDependency[Principal],
+        "records": NamedDependency[Records],
+        "return": Response[response_type],  # type: ignore[valid-type]
+    }  # type: ignore[valid-type]
+    return post(
+        "/",
+        status_code=201,
+        summary=f"Create a {api.tag} record",
+        operation_id=f"create_{api.decider.stream_type}",
+        responses=problem_responses(400, 401, 403, 409, 422),
+    )(create)
 
 
 def _command(api: RecordApi[Any], route: CommandRoute, response_type: type) -> Any:
-    async def run(record_id: UUID, request: Request, principal: NamedDependency[Principal], records: NamedDependency[Records], data: Any) -> Response:
+    async def run(
+        record_id: UUID,
+        request: Request,
+        principal: NamedDependency[Principal],
+        records: NamedDependency[Records],
+        data: Any,
+    ) -> Response:
         caller = caller_of(principal, request)
         facts = await route.check(data, Lookups(records, principal)) if route.check else {}
         outcome = await records.execute(
-            caller, api.decider, record_id, route.to_command(data, record_id, principal),
-            if_match=if_match_of(request), replay=await replay_of(request), facts=facts,
-        )  # fmt: skip
+            caller,
+            api.decider,
+            record_id,
+            route.to_command(data, record_id, principal),
+            if_match=if_match_of(request),
+            replay=await replay_of(request),
+            facts=facts,
+        )
         return respond(api, response_type, outcome)
 
-    async def with_body(record_id: FromPath[UUID], data: Any, request: Request, principal: NamedDependency[Principal], records: NamedDependency[Records]) -> Response:
+    async def with_body(
+        record_id: FromPath[UUID],
+        data: Any,
+        request: Request,
+        principal: NamedDependency[Principal],
+        records: NamedDependency[Records],
+    ) -> Response:
         return await run(record_id, request, principal, records, data)
 
-    async def without_body(record_id: FromPath[UUID], request: Request, principal: NamedDependency[Principal], records: NamedDependency[Records]) -> Response:
+    async def without_body(
+        record_id: FromPath[UUID],
+        request: Request,
+        principal: NamedDependency[Principal],
+        records: NamedDependency[Records],
+    ) -> Response:
         return await run(record_id, request, principal, records, None)
 
     handler = with_body if route.body is not None else without_body
-    handler.__annotations__ = {"record_id": FromPath[UUID], "request": Request, "principal": NamedDependency[Principal],
-                               "records": NamedDependency[Records], "return": Response[response_type]}  # type: ignore[valid-type]  # fmt: skip
+    handler.__annotations__ = {
+        "record_id": FromPath[UUID],
+        "request": Request,
+        "principal": NamedDependency[Principal],
+        "records": NamedDependency[Records],
+        "return": Response[response_type],  # type: ignore[valid-type]
+    }  # type: ignore[valid-type]
     if route.body is not None:
-        handler.__annotations__["data"] = JSONBody[route.body]
-    return post(f"/{{record_id:uuid}}/{route.name}", status_code=200, summary=route.summary,
-                operation_id=f"{api.decider.stream_type}_{route.name}",
-                responses=problem_responses(400, 401, 403, 404, 409, 412, 422),
-                guards=[visible_record(api.decider.collection)])(handler)  # fmt: skip
+        handler.__annotations__["data"] = JSONBody[route.body]  # type: ignore[misc,name-defined]
+    return post(
+        f"/{{record_id:uuid}}/{route.name}",
+        status_code=200,
+        summary=route.summary,
+        operation_id=f"{api.decider.stream_type}_{route.name}",
+        responses=problem_responses(400, 401, 403, 404, 409, 412, 422),
+        guards=[visible_record(api.decider.collection)],
+    )(handler)
 
 
 def _read(api: RecordApi[Any], response_type: type) -> Any:
-    async def read(record_id: FromPath[UUID], principal: NamedDependency[Principal], records: NamedDependency[Records], as_of: FromQuery[datetime | None] = None) -> Response:
-        state, version, _envelopes = await records.load(principal.tenant_id, api.decider, record_id, as_of=as_of)
+    async def read(
+        record_id: FromPath[UUID],
+        principal: NamedDependency[Principal],
+        records: NamedDependency[Records],
+        as_of: FromQuery[datetime | None] = None,
+    ) -> Response:
+        state, version, _envelopes = await records.load(
+            principal.tenant_id, api.decider, record_id, as_of=as_of
+        )
         body = response_type(id=record_id, version=version, record=api.render(state))
         return Response(body, headers={"ETag": f'"{version}"'})
 
-    read.__annotations__ = {"record_id": FromPath[UUID], "principal": NamedDependency[Principal], "records": NamedDependency[Records],
-                            "as_of": FromQuery[datetime | None], "return": Response[response_type]}  # type: ignore[valid-type]  # fmt: skip
-    return get("/{record_id:uuid}", summary=f"A {api.tag} record now, or as it stood at `as_of`",
-               operation_id=f"read_{api.decider.stream_type}", responses=problem_responses(400, 401, 404),
-               guards=[visible_record(api.decider.collection)])(read)  # fmt: skip
+    read.__annotations__ = {
+        "record_id": FromPath[UUID],
+        "principal": NamedDependency[Principal],
+        "records": NamedDependency[Records],
+        "as_of": FromQuery[datetime | None],  # type: ignore[misc]
+        "return": Response[response_type],  # type: ignore[valid-type]
+    }  # type: ignore[valid-type]
+    return get(
+        "/{record_id:uuid}",
+        summary=f"A {api.tag} record now, or as it stood at `as_of`",
+        operation_id=f"read_{api.decider.stream_type}",
+        responses=problem_responses(400, 401, 404),
+        guards=[visible_record(api.decider.collection)],
+    )(read)
 
 
 def _history(api: RecordApi[Any]) -> Any:
-    @get("/{record_id:uuid}/history", summary="Every version: who, when, what changed",
-         operation_id=f"history_{api.decider.stream_type}", responses=problem_responses(400, 401, 404), guards=[visible_record(api.decider.collection)])  # fmt: skip
-    async def history(record_id: FromPath[UUID], principal: NamedDependency[Principal], records: NamedDependency[Records]) -> list[HistoryEntry]:
-        _state, _version, envelopes = await records.load(principal.tenant_id, api.decider, record_id)
+    @get(
+        "/{record_id:uuid}/history",
+        summary="Every version: who, when, what changed",
+        operation_id=f"history_{api.decider.stream_type}",
+        responses=problem_responses(400, 401, 404),
+        guards=[visible_record(api.decider.collection)],
+    )
+    async def history(
+        record_id: FromPath[UUID],
+        principal: NamedDependency[Principal],
+        records: NamedDependency[Records],
+    ) -> list[HistoryEntry]:
+        _state, _version, envelopes = await records.load(
+            principal.tenant_id, api.decider, record_id
+        )
         entries, before = [], None
         for envelope in envelopes:
             after = api.decider.evolve(before, envelope.event)
-            entries.append(HistoryEntry(
-                version=envelope.version, event_type=envelope.event.type_name(),
-                recorded_at=envelope.recorded_at, actor=envelope.actor,
-                changes=changed_fields(api.render(before) if before is not None else None, api.render(after)),
-            ))  # fmt: skip
+            entries.append(
+                HistoryEntry(
+                    version=envelope.version,
+                    event_type=envelope.event.type_name(),
+                    recorded_at=envelope.recorded_at,
+                    actor=envelope.actor,
+                    changes=changed_fields(
+                        api.render(before) if before is not None else None, api.render(after)
+                    ),
+                )
+            )
             before = after
         return entries
 
@@ -258,8 +353,12 @@ def _history(api: RecordApi[Any]) -> Any:
 
 
 def _list(api: RecordApi[Any]) -> Any:
-    @get("/", summary=f"{api.tag.capitalize()} records, filtered, oldest first, cursor-paginated",
-         operation_id=f"list_{api.decider.stream_type}", responses=problem_responses(400, 401, 422))  # fmt: skip
+    @get(
+        "/",
+        summary=f"{api.tag.capitalize()} records, filtered, oldest first, cursor-paginated",
+        operation_id=f"list_{api.decider.stream_type}",
+        responses=problem_responses(400, 401, 422),
+    )
     async def listing(
         principal: NamedDependency[Principal],
         records: NamedDependency[Records],
@@ -271,15 +370,29 @@ def _list(api: RecordApi[Any]) -> Any:
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
     ) -> Page:
         query = ListQuery(
-            collection=api.decider.collection, location_id=location_id, status=status,
-            date_from=date_from, date_to=date_to, within_locations=principal.scope, cursor=cursor, limit=limit,
+            collection=api.decider.collection,
+            location_id=location_id,
+            status=status,
+            date_from=date_from,
+            date_to=date_to,
+            within_locations=principal.scope,
+            cursor=cursor,
+            limit=limit,
             include_unlocated=api.shared_with_homes,
-        )  # fmt: skip
-        rows, next_cursor = await records.list(principal.tenant_id, query)
+        )
+        rows, next_cursor = await records.page(principal.tenant_id, query)
         items = [
-            ListItem(id=r.record_id, version=r.version, location_id=r.location_id, status=r.status,
-                     reference=r.reference, key_date=r.key_date, created_at=r.created_at,
-                     updated_at=r.updated_at, summary=r.summary)  # fmt: skip
+            ListItem(
+                id=r.record_id,
+                version=r.version,
+                location_id=r.location_id,
+                status=r.status,
+                reference=r.reference,
+                key_date=r.key_date,
+                created_at=r.created_at,
+                updated_at=r.updated_at,
+                summary=r.summary,
+            )
             for r in rows
         ]
         return Page(items=items, next_cursor=next_cursor)

@@ -68,4 +68,3 @@ def changed_fields(before: Any, after: Any) -> dict[str, dict[str, Any]]:
         for name in sorted(set(old) | set(new))
         if old.get(name) != new.get(name)
     }
-

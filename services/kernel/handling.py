@@ -73,7 +73,9 @@ class Records:
     ) -> Outcome[S]:
         """Decide and append in one transaction; the record index moves with the events."""
         async with raw_connection(self.store.pool) as conn, conn.transaction():
-            await conn.execute("SELECT set_config($1, $2, true)", TENANT_SETTING, str(caller.tenant_id))
+            await conn.execute(
+                "SELECT set_config($1, $2, true)", TENANT_SETTING, str(caller.tenant_id)
+            )
             if replay is not None:
                 earlier = await _claim(conn, caller.tenant_id, replay)
                 if earlier is not None:
@@ -87,26 +89,49 @@ class Records:
             state = decider.fold_envelopes(envelopes)
             known = dict(facts or {})
             if reference_prefix is not None:
-                known["reference"] = await index.next_reference(conn, caller.tenant_id, reference_prefix)
-            settings = await self.load_settings(conn, caller.tenant_id) if self.load_settings else {}
+                known["reference"] = await index.next_reference(
+                    conn, caller.tenant_id, reference_prefix
+                )
+            settings = (
+                await self.load_settings(conn, caller.tenant_id) if self.load_settings else {}
+            )
             context = Context(actor=caller.actor, now=self.clock(), settings=settings, facts=known)
             events = decider.decide(command, state, context)
             new_state = decider.fold(events, state)
             assert new_state is not None
             record_index = decider.index(new_state)
             result = await self.store.append_in(
-                conn, caller.tenant_id, StreamRef(decider.stream_type, record_id), version,
+                conn,
+                caller.tenant_id,
+                StreamRef(decider.stream_type, record_id),
+                version,
                 [to_new_event(e, record_index.location_id) for e in events],
-                metadata={"actor": str(caller.actor), "organisation_id": str(caller.organisation_id),
-                          "request_id": caller.request_id},
-            )  # fmt: skip
+                metadata={
+                    "actor": str(caller.actor),
+                    "organisation_id": str(caller.organisation_id),
+                    "request_id": caller.request_id,
+                },
+            )
             await index.upsert(
-                conn, caller.tenant_id, decider.collection, record_id, record_index,
-                result.stream_version, context.now,
-            )  # fmt: skip
+                conn,
+                caller.tenant_id,
+                decider.collection,
+                record_id,
+                record_index,
+                result.stream_version,
+                context.now,
+            )
             status = 201 if creating else 200
             if replay is not None:
-                await _remember(conn, caller.tenant_id, replay, status, decider.collection, record_id, result.stream_version)
+                await _remember(
+                    conn,
+                    caller.tenant_id,
+                    replay,
+                    status,
+                    decider.collection,
+                    record_id,
+                    result.stream_version,
+                )
             return Outcome(record_id, new_state, result.stream_version, result.last_seq, status)
 
     async def load(
@@ -120,7 +145,9 @@ class Records:
     ) -> tuple[S, int, list[Envelope]]:
         """The record's state now, at a version, or as it stood at a moment; RecordNotFound if
         it did not exist (yet), or is not of this decider's type."""
-        stored = await self.store.read_stream(tenant_id, record_id, to_version=to_version, as_of=as_of)
+        stored = await self.store.read_stream(
+            tenant_id, record_id, to_version=to_version, as_of=as_of
+        )
         if not stored or stored[0].stream_type != decider.stream_type:
             raise RecordNotFound(decider.collection, record_id)
         envelopes = [self.registry.decode(e) for e in stored]
@@ -128,16 +155,22 @@ class Records:
         assert state is not None
         return state, envelopes[-1].version, envelopes
 
-    async def list(self, tenant_id: UUID, query: index.ListQuery) -> tuple[list[index.IndexedRecord], str | None]:
+    async def page(
+        self, tenant_id: UUID, query: index.ListQuery
+    ) -> tuple[list[index.IndexedRecord], str | None]:
         async with tenant_transaction(self.store.pool, tenant_id) as conn:
             return await index.list_records(conn, tenant_id, query)
 
-    async def find(self, tenant_id: UUID, collection: str, record_id: UUID) -> index.IndexedRecord | None:
+    async def find(
+        self, tenant_id: UUID, collection: str, record_id: UUID
+    ) -> index.IndexedRecord | None:
         """The index row of a record of this tenant, or None: how controllers check references."""
         async with tenant_transaction(self.store.pool, tenant_id) as conn:
             return await index.find(conn, tenant_id, collection, record_id)
 
-    async def find_by_summary(self, tenant_id: UUID, collection: str, key: str, value: str) -> list[index.IndexedRecord]:
+    async def find_by_summary(
+        self, tenant_id: UUID, collection: str, key: str, value: str
+    ) -> list[index.IndexedRecord]:
         async with tenant_transaction(self.store.pool, tenant_id) as conn:
             return await index.find_by_summary(conn, tenant_id, collection, key, value)
 
@@ -145,31 +178,57 @@ class Records:
         stored = await self.store.read_stream_in(conn, tenant_id, record_id)
         return [self.registry.decode(e) for e in stored]
 
-    async def _replayed(self, conn: Any, tenant_id: UUID, decider: Decider[S], earlier: Any) -> Outcome[S]:
-        stored = await self.store.read_stream_in(conn, tenant_id, earlier["record_id"], to_version=earlier["version"])
+    async def _replayed(
+        self, conn: Any, tenant_id: UUID, decider: Decider[S], earlier: Any
+    ) -> Outcome[S]:
+        stored = await self.store.read_stream_in(
+            conn, tenant_id, earlier["record_id"], to_version=earlier["version"]
+        )
         state = decider.fold(self.registry.decode(e).event for e in stored)
         assert state is not None
-        return Outcome(earlier["record_id"], state, earlier["version"], stored[-1].seq, earlier["status"], replayed=True)
+        return Outcome(
+            earlier["record_id"],
+            state,
+            earlier["version"],
+            stored[-1].seq,
+            earlier["status"],
+            replayed=True,
+        )
 
 
 async def _claim(conn: Any, tenant_id: UUID, replay: Replay) -> Any:
     """Serialise requests with the same key, then return the earlier answer if there was one."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{tenant_id}:{replay.key}")
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{tenant_id}:{replay.key}"
+    )
     earlier = await conn.fetchrow(
         "SELECT fingerprint, status, collection, record_id, version FROM http_idempotency"
         " WHERE tenant_id = $1 AND idempotency_key = $2",
-        tenant_id, replay.key,
-    )  # fmt: skip
+        tenant_id,
+        replay.key,
+    )
     if earlier is not None and earlier["fingerprint"] != replay.fingerprint:
         raise IdempotencyConflict(replay.key)
     return earlier
 
 
 async def _remember(
-    conn: Any, tenant_id: UUID, replay: Replay, status: int, collection: str, record_id: UUID, version: int
+    conn: Any,
+    tenant_id: UUID,
+    replay: Replay,
+    status: int,
+    collection: str,
+    record_id: UUID,
+    version: int,
 ) -> None:
     await conn.execute(
         "INSERT INTO http_idempotency (tenant_id, idempotency_key, fingerprint, status, collection,"
         " record_id, version) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        tenant_id, replay.key, replay.fingerprint, status, collection, record_id, version,
-    )  # fmt: skip
+        tenant_id,
+        replay.key,
+        replay.fingerprint,
+        status,
+        collection,
+        record_id,
+        version,
+    )

@@ -26,13 +26,28 @@ ON CONFLICT (tenant_id, collection, record_id) DO UPDATE
 
 
 async def upsert(
-    conn: Any, tenant_id: UUID, collection: str, record_id: UUID, row: RecordIndex, version: int, now: datetime
+    conn: Any,
+    tenant_id: UUID,
+    collection: str,
+    record_id: UUID,
+    row: RecordIndex,
+    version: int,
+    now: datetime,
 ) -> None:
     summary = msgspec.json.encode(row.summary).decode()
     await conn.execute(
-        _UPSERT, tenant_id, collection, record_id, row.location_id, row.status, row.reference,
-        row.key_date, version, summary, now,
-    )  # fmt: skip
+        _UPSERT,
+        tenant_id,
+        collection,
+        record_id,
+        row.location_id,
+        row.status,
+        row.reference,
+        row.key_date,
+        version,
+        summary,
+        now,
+    )
 
 
 async def next_reference(conn: Any, tenant_id: UUID, prefix: str) -> str:
@@ -41,8 +56,9 @@ async def next_reference(conn: Any, tenant_id: UUID, prefix: str) -> str:
         "INSERT INTO reference_counters (tenant_id, name, value) VALUES ($1, $2, 1)"
         " ON CONFLICT (tenant_id, name) DO UPDATE SET value = reference_counters.value + 1"
         " RETURNING value",
-        tenant_id, prefix,
-    )  # fmt: skip
+        tenant_id,
+        prefix,
+    )
     return f"{prefix}-{value:06d}"
 
 
@@ -74,7 +90,9 @@ class IndexedRecord:
     updated_at: datetime
 
 
-async def list_records(conn: Any, tenant_id: UUID, query: ListQuery) -> tuple[list[IndexedRecord], str | None]:
+async def list_records(
+    conn: Any, tenant_id: UUID, query: ListQuery
+) -> tuple[list[IndexedRecord], str | None]:
     """One page in creation order, and the cursor of the next page (None on the last)."""
     after_time, after_id = _decode_cursor(query.cursor) if query.cursor else (None, None)
     rows = await conn.fetch(
@@ -92,31 +110,48 @@ async def list_records(conn: Any, tenant_id: UUID, query: ListQuery) -> tuple[li
          ORDER BY created_at, record_id
          LIMIT $10
         """,
-        tenant_id, query.collection, query.location_id, query.status, query.date_from, query.date_to,
+        tenant_id,
+        query.collection,
+        query.location_id,
+        query.status,
+        query.date_from,
+        query.date_to,
         list(query.within_locations) if query.within_locations is not None else None,
-        after_time, after_id, query.limit + 1, query.include_unlocated,
-    )  # fmt: skip
+        after_time,
+        after_id,
+        query.limit + 1,
+        query.include_unlocated,
+    )
     page = [_indexed(r) for r in rows[: query.limit]]
     more = len(rows) > query.limit
     return page, _encode_cursor(page[-1].created_at, page[-1].record_id) if more and page else None
 
 
-async def find(conn: Any, tenant_id: UUID, collection: str, record_id: UUID) -> IndexedRecord | None:
+async def find(
+    conn: Any, tenant_id: UUID, collection: str, record_id: UUID
+) -> IndexedRecord | None:
     rows = await conn.fetch(
         "SELECT record_id, location_id, status, reference, key_date, version, summary::text AS summary,"
         " created_at, updated_at FROM records WHERE tenant_id = $1 AND collection = $2 AND record_id = $3",
-        tenant_id, collection, record_id,
-    )  # fmt: skip
+        tenant_id,
+        collection,
+        record_id,
+    )
     return _indexed(rows[0]) if rows else None
 
 
-async def find_by_summary(conn: Any, tenant_id: UUID, collection: str, key: str, value: str) -> list[IndexedRecord]:
+async def find_by_summary(
+    conn: Any, tenant_id: UUID, collection: str, key: str, value: str
+) -> list[IndexedRecord]:
     rows = await conn.fetch(
         "SELECT record_id, location_id, status, reference, key_date, version, summary::text AS summary,"
         " created_at, updated_at FROM records WHERE tenant_id = $1 AND collection = $2"
         " AND summary ->> $3 = $4",
-        tenant_id, collection, key, value,
-    )  # fmt: skip
+        tenant_id,
+        collection,
+        key,
+        value,
+    )
     return [_indexed(r) for r in rows]
 
 
@@ -124,9 +159,14 @@ def _indexed(r: Any) -> IndexedRecord:
     return IndexedRecord(
         record_id=UUID(str(r["record_id"])),
         location_id=UUID(str(r["location_id"])) if r["location_id"] else None,
-        status=r["status"], reference=r["reference"], key_date=r["key_date"], version=r["version"],
-        summary=msgspec.json.decode(r["summary"]), created_at=r["created_at"], updated_at=r["updated_at"],
-    )  # fmt: skip
+        status=r["status"],
+        reference=r["reference"],
+        key_date=r["key_date"],
+        version=r["version"],
+        summary=msgspec.json.decode(r["summary"]),
+        created_at=r["created_at"],
+        updated_at=r["updated_at"],
+    )
 
 
 def _encode_cursor(created_at: datetime, record_id: UUID) -> str:

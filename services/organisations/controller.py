@@ -57,7 +57,9 @@ async def _check_user(body: Any, lookups: Lookups) -> dict[str, Any]:
         await lookups.require("locations", location_id, "location_ids")
     if hasattr(body, "email"):
         digest = directory.email_digest(lookups.records, body.email)
-        if await lookups.records.find_by_summary(lookups.principal.tenant_id, "users", "email_digest", digest):
+        if await lookups.records.find_by_summary(
+            lookups.principal.tenant_id, "users", "email_digest", digest
+        ):
             raise InvalidCommand("email", "a user with this e-mail already exists")
         return {"email_digest": digest}
     return {}
@@ -74,59 +76,130 @@ def _render(read_type: type) -> Any:
 
 
 LOCATIONS_API = RecordApi(
-    decider=LOCATIONS, path="/locations", tag="locations", create_body=schemas.CreateLocation,
-    to_create=admin_only(lambda b, i, p: RegisterLocation(location_id=i, **msgspec.structs.asdict(b))),
-    read_type=schemas.LocationRead, render=_render(schemas.LocationRead), check_create=_check_location,
-    commands=(
-        CommandRoute("change", schemas.ChangeLocation,
-                     admin_only(lambda b, i, p: ChangeLocationDetails(**msgspec.structs.asdict(b))),
-                     "Change a home's details", _check_location),
-        CommandRoute("assign-manager", schemas.AssignManager,
-                     admin_only(lambda b, i, p: AssignRegisteredManager(user_id=b.user_id)),
-                     "Assign the registered manager", None),
-        CommandRoute("close", schemas.WithReason, admin_only(lambda b, i, p: CloseLocation(reason=b.reason)),
-                     "Close a home (its records remain)"),
+    decider=LOCATIONS,
+    path="/locations",
+    tag="locations",
+    create_body=schemas.CreateLocation,
+    to_create=admin_only(
+        lambda b, i, p: RegisterLocation(location_id=i, **msgspec.structs.asdict(b))
     ),
-)  # fmt: skip
+    read_type=schemas.LocationRead,
+    render=_render(schemas.LocationRead),
+    check_create=_check_location,
+    commands=(
+        CommandRoute(
+            "change",
+            schemas.ChangeLocation,
+            admin_only(lambda b, i, p: ChangeLocationDetails(**msgspec.structs.asdict(b))),
+            "Change a home's details",
+            _check_location,
+        ),
+        CommandRoute(
+            "assign-manager",
+            schemas.AssignManager,
+            admin_only(lambda b, i, p: AssignRegisteredManager(user_id=b.user_id)),
+            "Assign the registered manager",
+            None,
+        ),
+        CommandRoute(
+            "close",
+            schemas.WithReason,
+            admin_only(lambda b, i, p: CloseLocation(reason=b.reason)),
+            "Close a home (its records remain)",
+        ),
+    ),
+)
 
 REGIONS_API = RecordApi(
-    decider=REGIONS, path="/regions", tag="regions", create_body=schemas.CreateRegion,
+    decider=REGIONS,
+    path="/regions",
+    tag="regions",
+    create_body=schemas.CreateRegion,
     to_create=admin_only(lambda b, i, p: CreateRegion(region_id=i, name=b.name)),
-    read_type=schemas.RegionRead, render=_render(schemas.RegionRead),
-    commands=(CommandRoute("rename", schemas.CreateRegion, admin_only(lambda b, i, p: RenameRegion(name=b.name)),
-                           "Rename a region"),),
-)  # fmt: skip
+    read_type=schemas.RegionRead,
+    render=_render(schemas.RegionRead),
+    commands=(
+        CommandRoute(
+            "rename",
+            schemas.CreateRegion,
+            admin_only(lambda b, i, p: RenameRegion(name=b.name)),
+            "Rename a region",
+        ),
+    ),
+)
 
 
-def _to_register_user(body: schemas.CreateUser, user_id: UUID, principal: Principal) -> RegisterUser:
+def _to_register_user(
+    body: schemas.CreateUser, user_id: UUID, principal: Principal
+) -> RegisterUser:
     require_admin(principal)
-    return RegisterUser(user_id=user_id, name=body.name, email=body.email, roles=body.roles,
-                        location_ids=body.location_ids)  # fmt: skip
+    return RegisterUser(
+        user_id=user_id,
+        name=body.name,
+        email=body.email,
+        roles=body.roles,
+        location_ids=body.location_ids,
+    )
 
 
 USERS_API = RecordApi(
-    decider=USERS, path="/users", tag="users", create_body=schemas.CreateUser,
-    to_create=_to_register_user, read_type=schemas.UserRead, render=_render(schemas.UserRead),
+    decider=USERS,
+    path="/users",
+    tag="users",
+    create_body=schemas.CreateUser,
+    to_create=_to_register_user,
+    read_type=schemas.UserRead,
+    render=_render(schemas.UserRead),
     check_create=_check_user,
     commands=(
-        CommandRoute("change-access", schemas.ChangeAccess,
-                     admin_only(lambda b, i, p: ChangeUserAccess(roles=b.roles, location_ids=b.location_ids)),
-                     "Change a user's roles and homes", _check_user),
-        CommandRoute("deactivate", schemas.WithReason, admin_only(lambda b, i, p: DeactivateUser(reason=b.reason)),
-                     "Deactivate a user"),
+        CommandRoute(
+            "change-access",
+            schemas.ChangeAccess,
+            admin_only(
+                lambda b, i, p: ChangeUserAccess(roles=b.roles, location_ids=b.location_ids)
+            ),
+            "Change a user's roles and homes",
+            _check_user,
+        ),
+        CommandRoute(
+            "deactivate",
+            schemas.WithReason,
+            admin_only(lambda b, i, p: DeactivateUser(reason=b.reason)),
+            "Deactivate a user",
+        ),
     ),
-)  # fmt: skip
+)
 
 
 def _erase_handler() -> Any:
-    @post("/{record_id:uuid}/erase", status_code=200, summary="Erase a person's personal data (crypto-shredding)",
-          operation_id="person_erase", responses=problem_responses(400, 401, 403, 404, 422), guards=[visible_record("people")])  # fmt: skip
-    async def erase(record_id: FromPath[UUID], data: JSONBody[schemas.WithReason], request: Request, principal: NamedDependency[Principal],
-                    records: NamedDependency[Records]) -> Response[Any]:  # fmt: skip
+    @post(
+        "/{record_id:uuid}/erase",
+        status_code=200,
+        summary="Erase a person's personal data (crypto-shredding)",
+        operation_id="person_erase",
+        responses=problem_responses(400, 401, 403, 404, 422),
+        guards=[visible_record("people")],
+    )
+    async def erase(
+        record_id: FromPath[UUID],
+        data: JSONBody[schemas.WithReason],
+        request: Request,
+        principal: NamedDependency[Principal],
+        records: NamedDependency[Records],
+    ) -> Response[Any]:
         require_admin(principal)
-        await records.load(principal.tenant_id, PEOPLE, record_id)  # 404 if not this tenant's person
-        caller = Caller(principal.tenant_id, principal.user_id, principal.organisation_id, request.headers.get("x-request-id"))
-        await records.store.erase_subject(principal.tenant_id, record_id, {"actor": str(principal.user_id)})
+        await records.load(
+            principal.tenant_id, PEOPLE, record_id
+        )  # 404 if not this tenant's person
+        caller = Caller(
+            principal.tenant_id,
+            principal.user_id,
+            principal.organisation_id,
+            request.headers.get("x-request-id"),
+        )
+        await records.store.erase_subject(
+            principal.tenant_id, record_id, {"actor": str(principal.user_id)}
+        )
         outcome = await records.execute(caller, PEOPLE, record_id, ErasePerson(reason=data.reason))
         return respond(PEOPLE_API, _person_response, outcome)
 
@@ -134,44 +207,92 @@ def _erase_handler() -> Any:
 
 
 PEOPLE_API = RecordApi(
-    decider=PEOPLE, path="/people", tag="people", create_body=schemas.CreatePerson,
+    decider=PEOPLE,
+    path="/people",
+    tag="people",
+    create_body=schemas.CreatePerson,
     to_create=lambda b, i, p: RecordPerson(person_id=i, **msgspec.structs.asdict(b)),
-    read_type=schemas.PersonRead, render=_render(schemas.PersonRead), check_create=_check_person,
-    commands=(CommandRoute("correct", schemas.CorrectPerson,
-                           lambda b, i, p: CorrectPersonDetails(**msgspec.structs.asdict(b)),
-                           "Correct a person's details"),),
+    read_type=schemas.PersonRead,
+    render=_render(schemas.PersonRead),
+    check_create=_check_person,
+    commands=(
+        CommandRoute(
+            "correct",
+            schemas.CorrectPerson,
+            lambda b, i, p: CorrectPersonDetails(**msgspec.structs.asdict(b)),
+            "Correct a person's details",
+        ),
+    ),
     extra_handlers=(_erase_handler(),),
-)  # fmt: skip
+)
 
-_person_response = msgspec.defstruct("PersonReadErased", [("id", UUID), ("version", int), ("record", schemas.PersonRead)])
+_person_response = msgspec.defstruct(
+    "PersonReadErased", [("id", UUID), ("version", int), ("record", schemas.PersonRead)]
+)
 
 
-@get("/me", tags=["users"], summary="Who the caller is", operation_id="me", responses=problem_responses(400, 401))
-async def me(principal: NamedDependency[Principal], records: NamedDependency[Records]) -> schemas.Me:
+@get(
+    "/me",
+    tags=["users"],
+    summary="Who the caller is",
+    operation_id="me",
+    responses=problem_responses(400, 401),
+)
+async def me(
+    principal: NamedDependency[Principal], records: NamedDependency[Records]
+) -> schemas.Me:
     user: User
     user, _version, _events = await records.load(principal.tenant_id, USERS, principal.user_id)
     return schemas.Me(
-        id=user.id, email=user.email, name=user.name, organisation_id=principal.organisation_id,
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        organisation_id=principal.organisation_id,
         organisation_name=await directory.organisation_name(records, principal.organisation_id),
-        organisation_kind=principal.organisation_kind, roles=user.roles, location_ids=user.location_ids,
-    )  # fmt: skip
+        organisation_kind=principal.organisation_kind,
+        roles=user.roles,
+        location_ids=user.location_ids,
+    )
 
 
-@get("/settings", tags=["settings"], summary="The provider group's settings (deadlines, thresholds)",
-     operation_id="settings_read", responses=problem_responses(400, 401))  # fmt: skip
-async def read_settings(principal: NamedDependency[Principal], records: NamedDependency[Records]) -> dict[str, Any]:
+@get(
+    "/settings",
+    tags=["settings"],
+    summary="The provider group's settings (deadlines, thresholds)",
+    operation_id="settings_read",
+    responses=problem_responses(400, 401),
+)
+async def read_settings(
+    principal: NamedDependency[Principal], records: NamedDependency[Records]
+) -> dict[str, Any]:
     group: ProviderGroup
     group, version, _events = await records.load(principal.tenant_id, GROUPS, principal.tenant_id)
     return {"version": version, "settings": group.settings}
 
 
-@put("/settings", tags=["settings"], summary="Change settings (group admin)", operation_id="settings_change",
-     responses=problem_responses(400, 401, 403, 422))
-async def change_settings(data: JSONBody[schemas.SettingsBody], request: Request, principal: NamedDependency[Principal],
-                          records: NamedDependency[Records]) -> dict[str, Any]:  # fmt: skip
+@put(
+    "/settings",
+    tags=["settings"],
+    summary="Change settings (group admin)",
+    operation_id="settings_change",
+    responses=problem_responses(400, 401, 403, 422),
+)
+async def change_settings(
+    data: JSONBody[schemas.SettingsBody],
+    request: Request,
+    principal: NamedDependency[Principal],
+    records: NamedDependency[Records],
+) -> dict[str, Any]:
     require_admin(principal)
-    caller = Caller(principal.tenant_id, principal.user_id, principal.organisation_id, request.headers.get("x-request-id"))
-    outcome = await records.execute(caller, GROUPS, principal.tenant_id, ChangeSettings(settings=data.settings))
+    caller = Caller(
+        principal.tenant_id,
+        principal.user_id,
+        principal.organisation_id,
+        request.headers.get("x-request-id"),
+    )
+    outcome = await records.execute(
+        caller, GROUPS, principal.tenant_id, ChangeSettings(settings=data.settings)
+    )
     return {"version": outcome.version, "settings": outcome.state.settings}
 
 

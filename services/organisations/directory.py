@@ -20,24 +20,36 @@ def email_digest(records: Records, email: str) -> str:
     return records.store.keyring.lookup_digest("email", email.strip().lower())
 
 
-async def register_organisation(records: Records, organisation_id: UUID, kind: str, name: str) -> None:
+async def register_organisation(
+    records: Records, organisation_id: UUID, kind: str, name: str
+) -> None:
     async with raw_connection(records.store.pool) as conn:
         await conn.execute(
             "INSERT INTO organisations (organisation_id, kind, name) VALUES ($1, $2, $3)"
             " ON CONFLICT DO NOTHING",
-            organisation_id, kind, name,
-        )  # fmt: skip
+            organisation_id,
+            kind,
+            name,
+        )
 
 
 async def organisations(records: Records) -> list[dict[str, Any]]:
     async with raw_connection(records.store.pool) as conn:
-        rows = await conn.fetch("SELECT organisation_id, kind, name FROM organisations ORDER BY created_at, name")
-    return [{"id": UUID(str(r["organisation_id"])), "kind": r["kind"], "name": r["name"]} for r in rows]
+        rows = await conn.fetch(
+            "SELECT organisation_id, kind, name FROM organisations ORDER BY created_at, name"
+        )
+    return [
+        {"id": UUID(str(r["organisation_id"])), "kind": r["kind"], "name": r["name"]} for r in rows
+    ]
 
 
 async def organisation_name(records: Records, organisation_id: UUID) -> str:
     async with raw_connection(records.store.pool) as conn:
-        return str(await conn.fetchval("SELECT name FROM organisations WHERE organisation_id = $1", organisation_id))
+        return str(
+            await conn.fetchval(
+                "SELECT name FROM organisations WHERE organisation_id = $1", organisation_id
+            )
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,16 +61,28 @@ class CreatedTenant:
 
 
 async def create_provider_group(
-    records: Records, name: str, admin_email: str, admin_name: str = "Group administrator",
-    tenant_id: UUID | None = None, admin_user_id: UUID | None = None,
+    records: Records,
+    name: str,
+    admin_email: str,
+    admin_name: str = "Group administrator",
+    tenant_id: UUID | None = None,
+    admin_user_id: UUID | None = None,
 ) -> CreatedTenant:
     """A new tenant with its group-admin user: `caretrail tenant create` and the demo use this."""
     tenant_id = tenant_id or uuid4()
     admin_id = admin_user_id or uuid4()
     await register_organisation(records, tenant_id, "provider", name)
     caller = Caller(tenant_id=tenant_id, actor=SYSTEM_ACTOR, organisation_id=tenant_id)
-    await records.execute(caller, GROUPS, tenant_id, RegisterProviderGroup(group_id=tenant_id, name=name), creating=True)
-    command = RegisterUser(user_id=admin_id, name=admin_name, email=admin_email, roles=("group_admin",))
+    await records.execute(
+        caller,
+        GROUPS,
+        tenant_id,
+        RegisterProviderGroup(group_id=tenant_id, name=name),
+        creating=True,
+    )
+    command = RegisterUser(
+        user_id=admin_id, name=admin_name, email=admin_email, roles=("group_admin",)
+    )
     facts = {"email_digest": email_digest(records, admin_email)}
     await records.execute(caller, USERS, admin_id, command, creating=True, facts=facts)
     return CreatedTenant(tenant_id, name, admin_id, admin_email)
@@ -67,7 +91,9 @@ async def create_provider_group(
 async def load_settings(conn: Any, tenant_id: UUID, records: Records) -> Mapping[str, Any]:
     """The tenant's settings (defaults overlaid with its changes), read inside the caller's transaction."""
     stored = await records.store.read_stream_in(conn, tenant_id, tenant_id)
-    group = GROUPS.fold(records.registry.decode(e).event for e in stored if e.stream_type == GROUPS.stream_type)
+    group = GROUPS.fold(
+        records.registry.decode(e).event for e in stored if e.stream_type == GROUPS.stream_type
+    )
     return effective_settings(group)
 
 
@@ -77,7 +103,9 @@ async def find_user_by_email(records: Records, email: str) -> tuple[UUID, User] 
     for organisation in await organisations(records):
         found = await records.find_by_summary(organisation["id"], "users", "email_digest", digest)
         if found:
-            user, _version, _events = await records.load(organisation["id"], USERS, found[0].record_id)
+            user, _version, _events = await records.load(
+                organisation["id"], USERS, found[0].record_id
+            )
             return organisation["id"], user
     return None
 
@@ -90,7 +118,9 @@ async def all_users(records: Records) -> list[dict[str, Any]]:
     for organisation in await organisations(records):
         cursor = None
         while True:
-            page, cursor = await records.list(organisation["id"], ListQuery("users", cursor=cursor, limit=200))
+            page, cursor = await records.page(
+                organisation["id"], ListQuery("users", cursor=cursor, limit=200)
+            )
             for row in page:
                 user, _v, _e = await records.load(organisation["id"], USERS, row.record_id)
                 out.append(describe_user(user, organisation))
@@ -101,8 +131,13 @@ async def all_users(records: Records) -> list[dict[str, Any]]:
 
 def describe_user(user: User, organisation: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "id": str(user.id), "email": user.email, "name": user.name,
-        "organisation_id": str(organisation["id"]), "organisation_name": organisation["name"],
-        "organisation_kind": organisation["kind"], "roles": list(user.roles),
-        "location_ids": [str(x) for x in user.location_ids], "active": user.active,
-    }  # fmt: skip
+        "id": str(user.id),
+        "email": user.email,
+        "name": user.name,
+        "organisation_id": str(organisation["id"]),
+        "organisation_name": organisation["name"],
+        "organisation_kind": organisation["kind"],
+        "roles": list(user.roles),
+        "location_ids": [str(x) for x in user.location_ids],
+        "active": user.active,
+    }

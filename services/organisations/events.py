@@ -106,8 +106,18 @@ class PersonErased(Event, frozen=True, kw_only=True):
 
 
 EVENTS: tuple[type[Event], ...] = (
-    ProviderGroupRegistered, ProviderGroupSettingsChanged, RegionCreated, RegionRenamed,
-    LocationRegistered, LocationDetailsChanged, RegisteredManagerAssigned, LocationClosed,
-    UserRegistered, UserAccessChanged, UserDeactivated, PersonRecorded, PersonDetailsCorrected,
+    ProviderGroupRegistered,
+    ProviderGroupSettingsChanged,
+    RegionCreated,
+    RegionRenamed,
+    LocationRegistered,
+    LocationDetailsChanged,
+    RegisteredManagerAssigned,
+    LocationClosed,
+    UserRegistered,
+    UserAccessChanged,
+    UserDeactivated,
+    PersonRecorded,
+    PersonDetailsCorrected,
     PersonErased,
-)  # fmt: skip
+)

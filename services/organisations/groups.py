@@ -47,7 +47,9 @@ def decide_group(command: object, state: ProviderGroup | None, context: Context)
             for key, value in changes.items():
                 if key not in DEFAULT_SETTINGS:
                     raise InvalidCommand(f"settings.{key}", "not a setting")
-                if type(value) is not type(DEFAULT_SETTINGS[key]) or (isinstance(value, int) and value < 0):
+                if type(value) is not type(DEFAULT_SETTINGS[key]) or (
+                    isinstance(value, int) and value < 0
+                ):
                     raise InvalidCommand(f"settings.{key}", "must be a whole number of 0 or more")
             return [ProviderGroupSettingsChanged(settings=changes)]
     raise InvalidTransition(f"{type(command).__name__} is not possible now")

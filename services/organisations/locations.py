@@ -100,9 +100,12 @@ def index_location(state: Location) -> RecordIndex:
         location_id=state.id,
         status=state.status,
         reference=state.cqc_location_id,
-        summary={"name": state.name, "service_type": state.service_type,
-                 "local_authority": state.local_authority,
-                 "region_id": str(state.region_id) if state.region_id else None},  # fmt: skip
+        summary={
+            "name": state.name,
+            "service_type": state.service_type,
+            "local_authority": state.local_authority,
+            "region_id": str(state.region_id) if state.region_id else None,
+        },
     )
 
 
@@ -155,5 +158,7 @@ REGIONS: Decider[Region] = Decider(
     events=(RegionCreated, RegionRenamed),
     decide=decide_region,
     evolve=evolve_region,
-    index=lambda region: RecordIndex(location_id=None, status="active", summary={"name": region.name}),
+    index=lambda region: RecordIndex(
+        location_id=None, status="active", summary={"name": region.name}
+    ),
 )

@@ -80,7 +80,10 @@ PEOPLE: Decider[Person] = Decider(
     events=(PersonRecorded, PersonDetailsCorrected, PersonErased),
     decide=decide_person,
     evolve=evolve_person,
-    index=lambda p: RecordIndex(location_id=p.location_id, status="erased" if p.erased else "active",
-                                summary={"kind": p.kind}),  # fmt: skip
+    index=lambda p: RecordIndex(
+        location_id=p.location_id,
+        status="erased" if p.erased else "active",
+        summary={"kind": p.kind},
+    ),
     hydrate_lists=True,
 )

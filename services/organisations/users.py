@@ -45,7 +45,11 @@ class User(msgspec.Struct, frozen=True, kw_only=True):
 def _check_access(roles: Sequence[str], location_ids: Sequence[UUID]) -> None:
     if not roles:
         raise InvalidCommand("roles", "a user needs at least one role")
-    if SCOPED_ROLES.intersection(roles) and not location_ids and not {"group_admin", "quality_lead"} & set(roles):
+    if (
+        SCOPED_ROLES.intersection(roles)
+        and not location_ids
+        and not {"group_admin", "quality_lead"} & set(roles)
+    ):
         raise InvalidCommand("location_ids", "home managers and staff need at least one home")
 
 
@@ -87,8 +91,11 @@ def index_user(state: User) -> RecordIndex:
     return RecordIndex(
         location_id=None,
         status="active" if state.active else "deactivated",
-        summary={"email_digest": state.email_digest, "roles": list(state.roles),
-                 "location_ids": [str(x) for x in state.location_ids]},  # fmt: skip
+        summary={
+            "email_digest": state.email_digest,
+            "roles": list(state.roles),
+            "location_ids": [str(x) for x in state.location_ids],
+        },
     )
 
 

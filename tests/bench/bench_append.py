@@ -171,11 +171,21 @@ def chain_cpu_seconds(n: int, canonical: Callable[[Any], bytes] = chain.canonica
         encoded = msgspec.json.encode(payload(i, "plan"))
         data = msgspec.json.decode(encoded)
         envelope = chain.envelope(
-            tenant_id=tenant, event_id=uuid4(), stream_type=STREAM_TYPE, stream_id=stream,
-            version=i + 1, event_type=EVENT_TYPE, schema_version=1, data=data, personal=None,
-            subject_id=None, metadata={}, location_id=None, recorded_at=datetime.now(UTC),
+            tenant_id=tenant,
+            event_id=uuid4(),
+            stream_type=STREAM_TYPE,
+            stream_id=stream,
+            version=i + 1,
+            event_type=EVENT_TYPE,
+            schema_version=1,
+            data=data,
+            personal=None,
+            subject_id=None,
+            metadata={},
+            location_id=None,
+            recorded_at=datetime.now(UTC),
             idempotency_key=None,
-        )  # fmt: skip
+        )
         hashlib.sha256(canonical(envelope)).digest()
         encoded.decode()
     return time.perf_counter() - started
@@ -227,10 +237,24 @@ async def raw_asyncpg(conn: asyncpg.Connection, n: int) -> tuple[UUID, float]:
         data = msgspec.json.encode(payload(i, plans[k])).decode()
         async with conn.transaction():
             await conn.execute(
-                RAW_INSERT, tenant, i + 1, uuid4(), STREAM_TYPE, streams[k], versions[k],
-                EVENT_TYPE, 1, data, None, None, "{}", None, datetime.now(UTC), None,
+                RAW_INSERT,
+                tenant,
+                i + 1,
+                uuid4(),
+                STREAM_TYPE,
+                streams[k],
+                versions[k],
+                EVENT_TYPE,
+                1,
+                data,
+                None,
+                None,
+                "{}",
+                None,
+                datetime.now(UTC),
+                None,
                 os.urandom(32),
-            )  # fmt: skip
+            )
     return tenant, time.perf_counter() - started
 
 

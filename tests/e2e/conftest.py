@@ -35,12 +35,16 @@ class LiveApi:
 
 @pytest.fixture(scope="session")
 def live_api(database: MigratedDatabase) -> Iterator[LiveApi]:
-    runtime = Runtime(DatabaseUrls(database.owner, database.app), database.kek, secrets.token_urlsafe(32))
+    runtime = Runtime(
+        DatabaseUrls(database.owner, database.app), database.kek, secrets.token_urlsafe(32)
+    )
     app = create_app(database.settings.with_(log_level="WARNING"), runtime)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -82,31 +86,59 @@ class Group:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
 
-async def make_group(http: httpx.AsyncClient, records: Records, live_api: LiveApi, name: str) -> Group:
+async def make_group(
+    http: httpx.AsyncClient, records: Records, live_api: LiveApi, name: str
+) -> Group:
     from services.organisations.directory import create_provider_group
 
     suffix = secrets.token_hex(3)
-    created = await create_provider_group(records, f"{name} {suffix}", f"admin-{suffix}@example.org", "Ada Admin")
+    created = await create_provider_group(
+        records, f"{name} {suffix}", f"admin-{suffix}@example.org", "Ada Admin"
+    )
     key = live_api.runtime.signing_key
     group = Group(tenant_id=created.tenant_id, homes=[])
     group.users["group_admin"] = created.admin_user_id
-    group.tokens["group_admin"] = mint_token(key, user_id=created.admin_user_id, organisation_id=created.tenant_id,
-                                             organisation_kind="provider", roles=["group_admin"], location_ids=[])  # fmt: skip
+    group.tokens["group_admin"] = mint_token(
+        key,
+        user_id=created.admin_user_id,
+        organisation_id=created.tenant_id,
+        organisation_kind="provider",
+        roles=["group_admin"],
+        location_ids=[],
+    )
     for index, home in enumerate(("Oak House", "Willow Court")):
-        body = {"name": home, "service_type": "residential" if index == 0 else "nursing",
-                "local_authority": "E08000025", "cqc_location_id": f"1-{100000 + index}"}  # fmt: skip
+        body = {
+            "name": home,
+            "service_type": "residential" if index == 0 else "nursing",
+            "local_authority": "E08000025",
+            "cqc_location_id": f"1-{100000 + index}",
+        }
         response = await http.post("/locations", json=body, headers=group.auth())
         assert response.status_code == 201, response.text
         group.homes.append(UUID(response.json()["id"]))
-    for role, homes in (("quality_lead", []), ("home_manager", [group.homes[0]]), ("staff", [group.homes[0]])):
-        body = {"name": f"{role} {suffix}", "email": f"{role}-{suffix}@example.org", "roles": [role],
-                "location_ids": [str(h) for h in homes]}  # fmt: skip
+    for role, homes in (
+        ("quality_lead", []),
+        ("home_manager", [group.homes[0]]),
+        ("staff", [group.homes[0]]),
+    ):
+        body = {
+            "name": f"{role} {suffix}",
+            "email": f"{role}-{suffix}@example.org",
+            "roles": [role],
+            "location_ids": [str(h) for h in homes],
+        }
         response = await http.post("/users", json=body, headers=group.auth())
         assert response.status_code == 201, response.text
         user_id = UUID(response.json()["id"])
         group.users[role] = user_id
-        group.tokens[role] = mint_token(key, user_id=user_id, organisation_id=group.tenant_id,
-                                        organisation_kind="provider", roles=[role], location_ids=homes)  # fmt: skip
+        group.tokens[role] = mint_token(
+            key,
+            user_id=user_id,
+            organisation_id=group.tenant_id,
+            organisation_kind="provider",
+            roles=[role],
+            location_ids=homes,
+        )
     return group
 
 
@@ -132,7 +164,9 @@ async def event_count(database: MigratedDatabase, tenant_id: UUID) -> int:
     """How many events the tenant has (as superuser: independent of the app's own reads)."""
     conn = await asyncpg.connect(asyncpg_dsn(database.superuser))
     try:
-        return int(await conn.fetchval("SELECT count(*) FROM events WHERE tenant_id = $1", tenant_id))
+        return int(
+            await conn.fetchval("SELECT count(*) FROM events WHERE tenant_id = $1", tenant_id)
+        )
     finally:
         await conn.close()
 

@@ -86,15 +86,19 @@ async def test_an_action_goes_through_its_whole_life(http: httpx.AsyncClient, gr
     action = (await plan.create(due_date="2024-01-15"))["id"]  # agreed at a past meeting
     steps: list[tuple[str, Any, str, str]] = [
         ("note", {"text": "Spoke to the pharmacy"}, "staff", "in_progress"),
-        ("redate", {"due_date": "2025-04-30", "reason": "Training moved"}, "home_manager",
-         "in_progress"),
+        (
+            "redate",
+            {"due_date": "2025-04-30", "reason": "Training moved"},
+            "home_manager",
+            "in_progress",
+        ),
         ("assign", {"owner_id": plan.user("home_manager")}, "group_admin", "in_progress"),
         ("complete", {"evidence": "Audit 12: no gaps"}, "home_manager", "completed"),
         ("verify", {"note": "MAR charts checked"}, "quality_lead", "verified"),
         ("reopen", {"reason": "Gaps found again"}, "quality_lead", "open"),
         ("start", None, "home_manager", "in_progress"),
         ("cancel", {"reason": "Replaced by ACT-000900"}, "home_manager", "cancelled"),
-    ]  # fmt: skip
+    ]
     for version, (name, body, role, status) in enumerate(steps, start=2):
         response = await plan.run(action, name, body, role)
         assert response.status_code == 200, (name, response.text)
@@ -295,8 +299,12 @@ async def test_lists_filter_by_home_and_status_and_page_with_a_cursor(
     assert rest["next_cursor"] is None
     item = first["items"][0]
     assert item["key_date"].startswith("2025-03-31T00:00:00") and item["reference"] == "ACT-000001"
-    assert item["summary"] == {"title": "Oak 0", "priority": "high", "due_date": "2025-03-31",
-                               "owner_id": plan.user("staff")}  # fmt: skip
+    assert item["summary"] == {
+        "title": "Oak 0",
+        "priority": "high",
+        "due_date": "2025-03-31",
+        "owner_id": plan.user("staff"),
+    }
 
 
 async def test_another_tenant_gets_404_and_a_home_manager_sees_only_their_homes(

@@ -21,15 +21,28 @@ from infra.database import asyncpg_dsn
 from tests.conftest import MigratedDatabase
 
 
-def caretrail(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "infra.cli", *args], env=env, capture_output=True,
-                          text=True, timeout=timeout)  # fmt: skip
+def caretrail(
+    *args: str, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def external_env(database: MigratedDatabase, tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "CARETRAIL_DATABASE_URL": database.owner, "CARETRAIL_APP_DATABASE_URL": database.app,
-            "CARETRAIL_KEK": database.kek, "CARETRAIL_DEV_SIGNING_KEY": "test-signing-key",
-            "CARETRAIL_DATA_DIR": str(tmp_path), "CARETRAIL_DATABASE_NAME": database.settings.database_name}  # fmt: skip
+    return {
+        **os.environ,
+        "CARETRAIL_DATABASE_URL": database.owner,
+        "CARETRAIL_APP_DATABASE_URL": database.app,
+        "CARETRAIL_KEK": database.kek,
+        "CARETRAIL_DEV_SIGNING_KEY": "test-signing-key",
+        "CARETRAIL_DATA_DIR": str(tmp_path),
+        "CARETRAIL_DATABASE_NAME": database.settings.database_name,
+    }
 
 
 async def test_verify_exits_zero_on_an_intact_chain_and_names_the_first_bad_seq(
@@ -48,7 +61,9 @@ async def test_verify_exits_zero_on_an_intact_chain_and_names_the_first_bad_seq(
     try:
         async with conn.transaction():
             await conn.execute("ALTER TABLE events DISABLE TRIGGER USER")
-            await conn.execute("UPDATE events SET data = '{\"n\": 99}' WHERE tenant_id = $1 AND seq = 3", tenant)
+            await conn.execute(
+                "UPDATE events SET data = '{\"n\": 99}' WHERE tenant_id = $1 AND seq = 3", tenant
+            )
             await conn.execute("ALTER TABLE events ENABLE TRIGGER USER")
     finally:
         await conn.close()
@@ -65,10 +80,19 @@ def free_port() -> int:
 
 def test_up_starts_everything_with_demo_data_and_stops_it_all_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CARETRAIL_") and k != "DATABASE_URL"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("CARETRAIL_") and k != "DATABASE_URL"
+    }
     env["CARETRAIL_DATA_DIR"] = str(tmp_path / "data")
-    up = subprocess.Popen([sys.executable, "-m", "infra.cli", "up", "--demo", "--port", str(port)], env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    up = subprocess.Popen(
+        [sys.executable, "-m", "infra.cli", "up", "--demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 240
@@ -92,14 +116,22 @@ def test_up_starts_everything_with_demo_data_and_stops_it_all_on_sigterm(tmp_pat
         token = caretrail("token", manager["email"], env=env).stdout.strip()
         me = httpx.get(base + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
         assert me["email"] == manager["email"] and me["location_ids"] == manager["location_ids"]
-        actions = httpx.get(base + "/api/v1/actions", headers={"Authorization": f"Bearer {token}"}).json()
-        assert actions["items"] and {a["location_id"] for a in actions["items"]} == set(manager["location_ids"])
+        actions = httpx.get(
+            base + "/api/v1/actions", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+        assert actions["items"] and {a["location_id"] for a in actions["items"]} == set(
+            manager["location_ids"]
+        )
         tenant = manager["organisation_id"]
         assert caretrail("verify", "--tenant", tenant, env=env).returncode == 0
     finally:
         up.send_signal(signal.SIGTERM)
         up.wait(timeout=60)
     assert up.returncode == 0
-    leftovers = [p for p in psutil.process_iter(["cmdline"]) if str(tmp_path) in " ".join(p.info["cmdline"] or [])]
+    leftovers = [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if str(tmp_path) in " ".join(p.info["cmdline"] or [])
+    ]
     assert leftovers == [], [p.info["cmdline"] for p in leftovers]
     assert caretrail("db-url", env=env).returncode == 1  # nothing is running any more

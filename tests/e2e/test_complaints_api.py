@@ -171,10 +171,15 @@ async def test_a_late_acknowledgement_is_recorded_and_listed(
     assert response.json()["record"]["acknowledged_late"] is True
     listed = await http.get(
         "/complaints",
-        params={"location_id": str(group.homes[1]), "status": "acknowledged", "limit": 200,
-                "from": "2026-08-27T00:00:00Z", "to": "2026-08-28T00:00:00Z"},
+        params={
+            "location_id": str(group.homes[1]),
+            "status": "acknowledged",
+            "limit": 200,
+            "from": "2026-08-27T00:00:00Z",
+            "to": "2026-08-28T00:00:00Z",
+        },
         headers=group.auth("quality_lead"),
-    )  # fmt: skip
+    )
     later = await http.get(
         "/complaints", params={"from": "2026-08-28T00:00:00Z", "limit": 200}, headers=group.auth()
     )

@@ -7,7 +7,6 @@ import json
 import httpx
 
 from services import catalog
-
 from tests.e2e.conftest import LiveApi
 
 
@@ -25,8 +24,13 @@ def test_every_api_route_documents_its_problems_and_its_body(live_api: LiveApi) 
         for method, operation in operations.items():
             assert operation.get("summary"), (method, path)
             assert "401" in operation["responses"], (method, path)
-            problems = [r for s, r in operation["responses"].items() if s.startswith("4") and s != "401"]
-            assert all("application/problem+json" in r.get("content", {}) for r in problems), (method, path)
+            problems = [
+                r for s, r in operation["responses"].items() if s.startswith("4") and s != "401"
+            ]
+            assert all("application/problem+json" in r.get("content", {}) for r in problems), (
+                method,
+                path,
+            )
     for api in catalog.RECORD_APIS:
         create = document["paths"][f"/api/v1{api.path}"]["post"]
         assert "requestBody" in create, api.path
@@ -37,14 +41,29 @@ def test_every_api_route_documents_its_problems_and_its_body(live_api: LiveApi) 
 
 def test_enums_are_spelled_out(live_api: LiveApi) -> None:
     text = json.dumps(spec(live_api)["components"])
-    for value in ("medication_error", "utilities_failure", "partly_upheld", "survey_response",
-                  "supported_living", "urgent", "hse_riddor"):  # fmt: skip
+    for value in (
+        "medication_error",
+        "utilities_failure",
+        "partly_upheld",
+        "survey_response",
+        "supported_living",
+        "urgent",
+        "hse_riddor",
+    ):
         assert f'"{value}"' in text, value
 
 
 def test_the_record_collections_of_the_contract_are_all_there(live_api: LiveApi) -> None:
     paths = set(spec(live_api)["paths"])
-    for collection in ("locations", "audit-templates", "audits", "incidents", "complaints", "feedback", "actions"):
+    for collection in (
+        "locations",
+        "audit-templates",
+        "audits",
+        "incidents",
+        "complaints",
+        "feedback",
+        "actions",
+    ):
         assert f"/api/v1/{collection}" in paths
         assert f"/api/v1/{collection}/{{record_id}}" in paths
         assert f"/api/v1/{collection}/{{record_id}}/history" in paths

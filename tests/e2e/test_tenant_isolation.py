@@ -32,9 +32,17 @@ async def seeded(live_api: LiveApi, records: Records) -> dict[str, Any]:
     tokens = {}
     for name in (A_NAME, B_NAME):
         tenant, admin = demo_id("group", name), demo_id("user", name, "admin")
-        tokens[name] = {"Authorization": "Bearer " + mint_token(
-            live_api.runtime.signing_key, user_id=admin, organisation_id=tenant,
-            organisation_kind="provider", roles=["group_admin"], location_ids=[])}  # fmt: skip
+        tokens[name] = {
+            "Authorization": "Bearer "
+            + mint_token(
+                live_api.runtime.signing_key,
+                user_id=admin,
+                organisation_id=tenant,
+                organisation_kind="provider",
+                roles=["group_admin"],
+                location_ids=[],
+            )
+        }
     return tokens
 
 
@@ -49,7 +57,9 @@ async def all_ids(http: httpx.AsyncClient, path: str, headers: dict[str, str]) -
             return ids
 
 
-async def test_every_collection_hides_the_other_groups_records(http: httpx.AsyncClient, seeded: dict) -> None:
+async def test_every_collection_hides_the_other_groups_records(
+    http: httpx.AsyncClient, seeded: dict
+) -> None:
     for api in catalog.RECORD_APIS:
         theirs = await all_ids(http, api.path, seeded[B_NAME])
         ours = await all_ids(http, api.path, seeded[A_NAME])
@@ -77,14 +87,18 @@ async def test_every_record_route_answers_404_for_another_groups_ids(
     assert checked >= 4 * len(catalog.RECORD_APIS)
 
 
-async def test_lists_of_a_group_contain_only_its_own_homes(http: httpx.AsyncClient, seeded: dict) -> None:
+async def test_lists_of_a_group_contain_only_its_own_homes(
+    http: httpx.AsyncClient, seeded: dict
+) -> None:
     their_homes = await all_ids(http, "/locations", seeded[B_NAME])
     for api in catalog.RECORD_APIS:
         ours = await http.get(api.path, params={"limit": 200}, headers=seeded[A_NAME])
         located = {item["location_id"] for item in ours.json()["items"] if item["location_id"]}
         assert not located & their_homes, api.path
         for home in their_homes:
-            filtered = await http.get(api.path, params={"location_id": home}, headers=seeded[A_NAME])
+            filtered = await http.get(
+                api.path, params={"location_id": home}, headers=seeded[A_NAME]
+            )
             assert filtered.json()["items"] == [], (api.path, home)
 
 

@@ -47,10 +47,13 @@ async def test_a_batch_with_personal_data_of_new_and_known_subjects(
     stream = StreamRef("person", uuid4())
 
     result = await store.append(
-        tenant, stream, 0,
+        tenant,
+        stream,
+        0,
         [person(known, "Ada Again"), NewEvent("Plain", {"n": 1}), person(new, "Grace")],
-        idempotency_key="batch-1", metadata={"request_id": "r-1"},
-    )  # fmt: skip
+        idempotency_key="batch-1",
+        metadata={"request_id": "r-1"},
+    )
 
     assert (result.stream_version, result.last_seq) == (3, 4)
     events = await store.read_stream(tenant, stream.id)

@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
+import asyncpg
 import pytest
 
 from eventstore import (
@@ -23,7 +24,9 @@ def noted(text: str, **extra: object) -> NewEvent:
     return NewEvent("NoteAdded", {"text": text, **extra})
 
 
-async def test_append_returns_stream_version_and_tenant_seq(store: EventStore, tenant: UUID) -> None:
+async def test_append_returns_stream_version_and_tenant_seq(
+    store: EventStore, tenant: UUID
+) -> None:
     first, second = StreamRef("note", uuid4()), StreamRef("note", uuid4())
 
     a = await store.append(tenant, first, 0, [noted("a"), noted("b")])
@@ -56,10 +59,14 @@ async def test_wrong_expected_version_is_a_concurrency_error_and_writes_nothing(
 async def test_a_batch_is_atomic(store: EventStore, tenant: UUID) -> None:
     stream = StreamRef("note", uuid4())
     duplicate_id = uuid4()
-    await store.append(tenant, StreamRef("note", uuid4()), 0, [NewEvent("X", {}, event_id=duplicate_id)])
+    await store.append(
+        tenant, StreamRef("note", uuid4()), 0, [NewEvent("X", {}, event_id=duplicate_id)]
+    )
 
-    with pytest.raises(Exception):  # the second event's id is taken: the whole batch fails
-        await store.append(tenant, stream, 0, [noted("a"), NewEvent("X", {}, event_id=duplicate_id)])
+    with pytest.raises(asyncpg.UniqueViolationError):  # the second event id is taken: all fails
+        await store.append(
+            tenant, stream, 0, [noted("a"), NewEvent("X", {}, event_id=duplicate_id)]
+        )
 
     assert await store.read_stream(tenant, stream.id) == []
     assert (await store.head(tenant))[0] == 1
@@ -76,15 +83,21 @@ async def test_repeated_idempotency_key_returns_first_result_and_writes_nothing(
     store: EventStore, tenant: UUID
 ) -> None:
     stream = StreamRef("note", uuid4())
-    first = await store.append(tenant, stream, 0, [noted("a")], idempotency_key="k-1", metadata={"request": 1})
-    again = await store.append(tenant, stream, 0, [noted("a")], idempotency_key="k-1", metadata={"request": 2})
+    first = await store.append(
+        tenant, stream, 0, [noted("a")], idempotency_key="k-1", metadata={"request": 1}
+    )
+    again = await store.append(
+        tenant, stream, 0, [noted("a")], idempotency_key="k-1", metadata={"request": 2}
+    )
 
     assert (again.stream_version, again.last_seq, again.duplicate) == (1, first.last_seq, True)
     assert len(await store.read_stream(tenant, stream.id)) == 1
     assert (await store.head(tenant))[0] == 1
 
 
-async def test_same_idempotency_key_with_another_payload_is_refused(store: EventStore, tenant: UUID) -> None:
+async def test_same_idempotency_key_with_another_payload_is_refused(
+    store: EventStore, tenant: UUID
+) -> None:
     stream = StreamRef("note", uuid4())
     await store.append(tenant, stream, 0, [noted("a")], idempotency_key="k-2")
 
@@ -95,8 +108,12 @@ async def test_same_idempotency_key_with_another_payload_is_refused(store: Event
 
 async def test_idempotency_keys_are_per_tenant(store: EventStore, tenant: UUID) -> None:
     other = uuid4()
-    await store.append(tenant, StreamRef("note", uuid4()), 0, [noted("a")], idempotency_key="shared")
-    result = await store.append(other, StreamRef("note", uuid4()), 0, [noted("b")], idempotency_key="shared")
+    await store.append(
+        tenant, StreamRef("note", uuid4()), 0, [noted("a")], idempotency_key="shared"
+    )
+    result = await store.append(
+        other, StreamRef("note", uuid4()), 0, [noted("b")], idempotency_key="shared"
+    )
     assert not result.duplicate
 
 
@@ -110,7 +127,9 @@ async def test_time_travel_by_version_and_by_timestamp(store: EventStore, tenant
 
     by_version = await store.read_stream(tenant, stream.id, to_version=2)
     by_time = await store.read_stream(tenant, stream.id, as_of=between)
-    before_anything = await store.read_stream(tenant, stream.id, as_of=datetime(2000, 1, 1, tzinfo=UTC))
+    before_anything = await store.read_stream(
+        tenant, stream.id, as_of=datetime(2000, 1, 1, tzinfo=UTC)
+    )
 
     assert [e.data["text"] for e in by_version] == ["v1", "v2"]
     assert [e.data["text"] for e in by_time] == ["v1"]
@@ -139,8 +158,12 @@ async def test_upcaster_is_applied_on_read_and_the_stored_row_is_unchanged(
         return data
 
     stream = StreamRef("note", uuid4())
-    await store.append(tenant, stream, 0, [NewEvent("TitleSet", {"text": "old shape"}, schema_version=1)])
-    await store.append(tenant, stream, 1, [NewEvent("TitleSet", {"title": {"en": "new"}}, schema_version=2)])
+    await store.append(
+        tenant, stream, 0, [NewEvent("TitleSet", {"text": "old shape"}, schema_version=1)]
+    )
+    await store.append(
+        tenant, stream, 1, [NewEvent("TitleSet", {"title": {"en": "new"}}, schema_version=2)]
+    )
 
     old, new = await store.read_stream(tenant, stream.id)
     assert (old.schema_version, old.data) == (2, {"title": {"en": "old shape"}})
@@ -152,9 +175,12 @@ async def test_upcaster_is_applied_on_read_and_the_stored_row_is_unchanged(
 async def test_metadata_and_location_are_kept(store: EventStore, tenant: UUID) -> None:
     stream, home = StreamRef("note", uuid4()), uuid4()
     await store.append(
-        tenant, stream, 0, [NewEvent("NoteAdded", {"n": 1}, location_id=home)],
+        tenant,
+        stream,
+        0,
+        [NewEvent("NoteAdded", {"n": 1}, location_id=home)],
         metadata={"actor": "user-1", "request_id": "r-1"},
-    )  # fmt: skip
+    )
     (event,) = await store.read_stream(tenant, stream.id)
     assert event.location_id == home
     assert event.metadata == {"actor": "user-1", "request_id": "r-1"}

@@ -21,9 +21,11 @@ OTHER_NAME = "Philippa Umbridge-Oyelaran"
 
 def registered(subject: UUID, name: str, birthday: str) -> NewEvent:
     return NewEvent(
-        "PersonRegistered", {"role": "resident"},
-        personal={"name": name, "date_of_birth": birthday}, subject_id=subject,
-    )  # fmt: skip
+        "PersonRegistered",
+        {"role": "resident"},
+        personal={"name": name, "date_of_birth": birthday},
+        subject_id=subject,
+    )
 
 
 async def dump_data(database: MigratedDatabase) -> str:
@@ -31,8 +33,11 @@ async def dump_data(database: MigratedDatabase) -> str:
     done = await asyncio.to_thread(
         subprocess.run,
         [pg_bin("pg_dump"), "--data-only", "--dbname", database.superuser],
-        capture_output=True, text=True, check=True, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     return done.stdout
 
 
@@ -54,9 +59,14 @@ async def test_erasure_shreds_one_subject_everywhere_and_leaves_the_rest_intact(
     incident = StreamRef("incident", uuid4())
     await store.append(tenant, zebedee_file, 0, [registered(zebedee, NAME, BIRTHDAY)])
     await store.append(tenant, philippa_file, 0, [registered(philippa, OTHER_NAME, "1940-05-06")])
-    await store.append(tenant, incident, 0, [
-        NewEvent("IncidentReported", {"severity": "low"}, {"injured": NAME}, zebedee),
-    ])  # fmt: skip
+    await store.append(
+        tenant,
+        incident,
+        0,
+        [
+            NewEvent("IncidentReported", {"severity": "low"}, {"injured": NAME}, zebedee),
+        ],
+    )
 
     (before,) = await store.read_stream(tenant, zebedee_file.id)
     assert before.data == {"role": "resident", "name": NAME, "date_of_birth": BIRTHDAY}

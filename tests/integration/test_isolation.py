@@ -101,8 +101,9 @@ async def test_with_no_tenant_bound_every_table_is_empty_and_refuses_rows(
         with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
             await conn.execute(
                 "INSERT INTO tenant_heads (tenant_id, seq, chain_hash) VALUES ($1, 0, $2)",
-                uuid4(), bytes(32),
-            )  # fmt: skip
+                uuid4(),
+                bytes(32),
+            )
         with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
             await insert_event(conn, a, seq=10_000)
 
@@ -131,8 +132,12 @@ async def insert_event(conn: Any, tenant_id: UUID, seq: int) -> None:
         "INSERT INTO events (tenant_id, seq, event_id, stream_type, stream_id, version, event_type,"
         " data, recorded_at, chain_hash) VALUES ($1, $2, $3, 'note', $4, 1, 'NoteAdded', '{}',"
         " now(), $5)",
-        tenant_id, seq, uuid4(), uuid4(), bytes(32),
-    )  # fmt: skip
+        tenant_id,
+        seq,
+        uuid4(),
+        uuid4(),
+        bytes(32),
+    )
 
 
 async def test_the_catalog_forces_row_level_security_and_grants_the_app_only_what_it_needs(

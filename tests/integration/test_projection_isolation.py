@@ -48,7 +48,7 @@ async def test_with_tenant_a_bound_the_app_sees_none_of_tenant_bs_projection_row
                     "INSERT INTO projection_documents (tenant_id, projection, generation, doc_id,"
                     " doc) VALUES ($1, 'record_counts', 1, 'planted', '{}')",
                     b,
-                )  # fmt: skip
+                )
         async with conn.transaction():
             await bind_tenant(conn, a)
             changed = await conn.execute(

@@ -28,10 +28,16 @@ async def start_runner(
         "CARETRAIL_TEST_KEK": database.kek,
     }
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.integration.projection_runner_process",
-        str(tenant), str(BATCH), str(pause),
-        cwd=ROOT, env=environment, stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "tests.integration.projection_runner_process",
+        str(tenant),
+        str(BATCH),
+        str(pause),
+        cwd=ROOT,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+    )
 
 
 async def checkpoint(database: MigratedDatabase, tenant: UUID) -> int:
@@ -61,8 +67,11 @@ async def test_a_runner_killed_mid_batch_and_restarted_leaves_no_gap_and_no_doub
     output, _ = await asyncio.wait_for(second.communicate(), 60)
     assert second.returncode == 0
     assert output.decode().splitlines() == [
-        "applying 21 30", "applying 31 40", "applying 41 50", f"done {3 * BATCH}",
-    ]  # fmt: skip
+        "applying 21 30",
+        "applying 31 40",
+        "applying 41 50",
+        f"done {3 * BATCH}",
+    ]
     assert await checkpoint(database, tenant) == 5 * BATCH
     documents = await runner.documents(tenant, RECORD_COUNTS.name)
     assert as_counts(documents) == await counted_from_log(store, tenant)

@@ -185,9 +185,12 @@ async def test_rebuilds_racing_catch_ups_and_appends_still_count_each_event_once
             await runner.catch_up(tenant)
 
     *_, first, second = await asyncio.gather(
-        appending, keep_catching_up(), keep_catching_up(),
-        runner.rebuild("record_counts", tenant), runner.rebuild("record_counts", tenant),
-    )  # fmt: skip
+        appending,
+        keep_catching_up(),
+        keep_catching_up(),
+        runner.rebuild("record_counts", tenant),
+        runner.rebuild("record_counts", tenant),
+    )
     await runner.catch_up(tenant)
 
     assert first + second >= 1  # a rebuild started later may supersede the other one
@@ -252,8 +255,9 @@ async def test_catch_up_all_reaches_every_organisation(
     async with connected(database.app) as conn:
         await conn.execute(
             "INSERT INTO organisations (organisation_id, kind, name) VALUES ($1, 'provider', $2)",
-            tenant, f"Group {tenant}",
-        )  # fmt: skip
+            tenant,
+            f"Group {tenant}",
+        )
     runner = Runner(store, [RECORD_COUNTS])
 
     caught_up = await runner.catch_up_all()
@@ -269,8 +273,11 @@ async def test_lag_counts_events_and_seconds_behind(store: EventStore, tenant: U
 
     [behind] = await runner.lag(tenant)
     assert (behind.projection, behind.checkpoint, behind.head, behind.events_behind) == (
-        "record_counts", 0, 4, 4,
-    )  # fmt: skip
+        "record_counts",
+        0,
+        4,
+        4,
+    )
     assert behind.seconds_behind >= 0.05
 
     await runner.catch_up(tenant)

@@ -61,8 +61,10 @@ async def test_an_edited_value_is_a_hash_mismatch_at_that_seq(
         edited = {**data, "text": flip_one_byte(data["text"])}
         await conn.execute(
             "UPDATE events SET data = $3::jsonb WHERE tenant_id = $1 AND seq = $2",
-            tenant, k, msgspec.json.encode(edited).decode(),
-        )  # fmt: skip
+            tenant,
+            k,
+            msgspec.json.encode(edited).decode(),
+        )
 
     await tamper(database, edit)
 
@@ -83,8 +85,10 @@ async def test_an_edited_ciphertext_is_a_hash_mismatch(
         await conn.execute(
             "UPDATE events SET personal = jsonb_set(personal, '{name}', to_jsonb($3::text))"
             " WHERE tenant_id = $1 AND seq = $2",
-            tenant, EVENTS + 1, "AAAA" + "B" * 40,
-        )  # fmt: skip
+            tenant,
+            EVENTS + 1,
+            "AAAA" + "B" * 40,
+        )
 
     await tamper(database, edit)
 

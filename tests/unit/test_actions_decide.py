@@ -56,11 +56,15 @@ def context(actor: UUID = MANAGER) -> Context:
 
 def raise_action(**changes: Any) -> RaiseAction:
     fields: dict[str, Any] = dict(
-        action_id=ACTION, location_id=HOME, title="Fix MAR chart gaps",
+        action_id=ACTION,
+        location_id=HOME,
+        title="Fix MAR chart gaps",
         description="Night staff to sign MAR charts at each round",
         success_measure="No MAR gaps at the next two medication audits",
-        owner_id=OWNER, due_date=DUE, priority="high",
-    )  # fmt: skip
+        owner_id=OWNER,
+        due_date=DUE,
+        priority="high",
+    )
     return RaiseAction(**{**fields, **changes})
 
 
@@ -209,10 +213,15 @@ def test_a_closed_action_cannot_be_reassigned(status: str) -> None:
 
 def test_redating_keeps_the_reason_and_the_earlier_date() -> None:
     command = RedateAction(due_date=date(2025, 4, 30), reason=" Pharmacy training moved ")
-    assert when(HISTORIES["in_progress"], command) == [ActionRedated(
-        due_date=date(2025, 4, 30), previous_due_date=DUE, reason="Pharmacy training moved",
-        redated_by=MANAGER, redated_at=NOW,
-    )]  # fmt: skip
+    assert when(HISTORIES["in_progress"], command) == [
+        ActionRedated(
+            due_date=date(2025, 4, 30),
+            previous_due_date=DUE,
+            reason="Pharmacy training moved",
+            redated_by=MANAGER,
+            redated_at=NOW,
+        )
+    ]
     state = then_state(HISTORIES["in_progress"], command)
     assert state.due_date == date(2025, 4, 30)
     assert [(c.previous_due_date, c.due_date) for c in state.due_date_changes] == [
@@ -222,9 +231,11 @@ def test_redating_keeps_the_reason_and_the_earlier_date() -> None:
 
 @pytest.mark.parametrize(
     ("command", "field"),
-    [(RedateAction(due_date=date(2025, 4, 30), reason="  "), "reason"),
-     (RedateAction(due_date=DUE, reason="no change"), "due_date")],
-)  # fmt: skip
+    [
+        (RedateAction(due_date=date(2025, 4, 30), reason="  "), "reason"),
+        (RedateAction(due_date=DUE, reason="no change"), "due_date"),
+    ],
+)
 def test_redating_needs_a_reason_and_a_new_date(command: RedateAction, field: str) -> None:
     with pytest.raises(InvalidCommand) as refused:
         when(HISTORIES["open"], command)
@@ -401,8 +412,12 @@ def test_the_index_lists_by_due_date_at_midnight_utc() -> None:
     row = index(given(HISTORIES["in_progress"]))  # type: ignore[arg-type]
     assert (row.location_id, row.status, row.reference) == (HOME, "in_progress", "ACT-000007")
     assert row.key_date == datetime(2025, 3, 31, tzinfo=UTC)
-    assert row.summary == {"title": "Fix MAR chart gaps", "priority": "high",
-                           "due_date": "2025-03-31", "owner_id": str(OWNER)}  # fmt: skip
+    assert row.summary == {
+        "title": "Fix MAR chart gaps",
+        "priority": "high",
+        "due_date": "2025-03-31",
+        "owner_id": str(OWNER),
+    }
 
 
 @pytest.mark.parametrize("status", list(HISTORIES))
@@ -432,10 +447,15 @@ def test_render_shows_every_field_but_the_id() -> None:
 def test_a_draft_for_an_audit_finding_is_a_valid_draft() -> None:
     audit = uuid4()
     command = draft_for_finding(
-        ACTION, audit_id=audit, question_key="medication.mar-signed",
-        question_text="Are MARs signed?", quality_statement=STATEMENT, location_id=HOME,
-        owner_id=OWNER, due_date=DUE,
-    )  # fmt: skip
+        ACTION,
+        audit_id=audit,
+        question_key="medication.mar-signed",
+        question_text="Are MARs signed?",
+        quality_statement=STATEMENT,
+        location_id=HOME,
+        owner_id=OWNER,
+        due_date=DUE,
+    )
     state = given(decide(command, None, context()))
     assert state is not None and state.status == "draft"
     assert state.source == ActionSource(kind="audit_finding", id=f"{audit}:medication.mar-signed")

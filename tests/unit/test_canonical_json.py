@@ -154,12 +154,21 @@ def test_other_types_agree_through_rfc8785() -> None:
 
 def envelope(data: dict[str, Any], personal: dict[str, str] | None = None) -> dict[str, Any]:
     return chain.envelope(
-        tenant_id=UUID(int=1), event_id=UUID(int=2), stream_type="care-plan", stream_id=UUID(int=3),
-        version=7, event_type="CarePlanReviewed", schema_version=2, data=data, personal=personal,
-        subject_id=UUID(int=4) if personal else None, metadata={"actor": "u", "request_id": None},
-        location_id=UUID(int=5), recorded_at=datetime(2024, 6, 11, 9, 30, 0, 123456, tzinfo=UTC),
+        tenant_id=UUID(int=1),
+        event_id=UUID(int=2),
+        stream_type="care-plan",
+        stream_id=UUID(int=3),
+        version=7,
+        event_type="CarePlanReviewed",
+        schema_version=2,
+        data=data,
+        personal=personal,
+        subject_id=UUID(int=4) if personal else None,
+        metadata={"actor": "u", "request_id": None},
+        location_id=UUID(int=5),
+        recorded_at=datetime(2024, 6, 11, 9, 30, 0, 123456, tzinfo=UTC),
         idempotency_key="k-1",
-    )  # fmt: skip
+    )
 
 
 def test_an_ordinary_envelope_takes_the_fast_path_and_hashes_per_the_recipe(
@@ -197,8 +206,14 @@ def test_timestamps_keep_their_one_textual_form() -> None:
     for _ in range(20_000):
         zone = timezone(timedelta(minutes=rng.randint(-900, 900)))
         moment = datetime(
-            rng.randint(1000, 9998), rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23),
-            rng.randint(0, 59), rng.randint(0, 59), rng.choice([0, rng.randint(0, 999_999)]), zone,
-        )  # fmt: skip
+            rng.randint(1000, 9998),
+            rng.randint(1, 12),
+            rng.randint(1, 28),
+            rng.randint(0, 23),
+            rng.randint(0, 59),
+            rng.randint(0, 59),
+            rng.choice([0, rng.randint(0, 999_999)]),
+            zone,
+        )
         expected = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         assert chain.format_timestamp(moment) == expected

@@ -35,16 +35,21 @@ INVESTIGATOR, COMPLAINANT, RESIDENT = uuid4(), uuid4(), uuid4()
 
 
 def context(settings: Mapping[str, Any] | None = None, **facts: Any) -> Context:
-    return Context(actor=uuid4(), now=NOW, settings=settings or {},
-                   facts={"reference": "CMP-000042", **facts})  # fmt: skip
+    return Context(
+        actor=uuid4(), now=NOW, settings=settings or {}, facts={"reference": "CMP-000042", **facts}
+    )
 
 
 def receive(**changes: Any) -> ReceiveComplaint:
     fields: dict[str, Any] = dict(
-        complaint_id=COMPLAINT, location_id=HOME, received_at=CHRISTMAS_EVE, channel="letter",
-        summary="Call bell not answered for 40 minutes at night", complainant_id=COMPLAINANT,
+        complaint_id=COMPLAINT,
+        location_id=HOME,
+        received_at=CHRISTMAS_EVE,
+        channel="letter",
+        summary="Call bell not answered for 40 minutes at night",
+        complainant_id=COMPLAINANT,
         about_person_id=RESIDENT,
-    )  # fmt: skip
+    )
     return ReceiveComplaint(**{**fields, **changes})
 
 
@@ -66,9 +71,11 @@ INVESTIGATING = ComplaintInvestigationStarted(
     investigator_id=INVESTIGATOR, started_at=datetime(2026, 12, 30, 9, tzinfo=UTC)
 )
 RESPONDED = ComplaintResponded(
-    outcome="partly_upheld", responded_at=datetime(2027, 1, 20, 15, tzinfo=UTC),
-    summary="Night staffing rota changed; apology given", late=False,
-)  # fmt: skip
+    outcome="partly_upheld",
+    responded_at=datetime(2027, 1, 20, 15, tzinfo=UTC),
+    summary="Night staffing rota changed; apology given",
+    late=False,
+)
 CLOSED = ComplaintClosed(closed_at=datetime(2027, 1, 22, 9, tzinfo=UTC), note=None)
 HISTORIES: dict[str, tuple[Event, ...]] = {
     "received": (RECEIVED,),
@@ -76,9 +83,15 @@ HISTORIES: dict[str, tuple[Event, ...]] = {
     "investigating": (RECEIVED, ACKNOWLEDGED, INVESTIGATING),
     "responded": (RECEIVED, ACKNOWLEDGED, INVESTIGATING, RESPONDED),
     "closed": (RECEIVED, ACKNOWLEDGED, INVESTIGATING, RESPONDED, CLOSED),
-    "escalated": (RECEIVED, ACKNOWLEDGED, INVESTIGATING, RESPONDED, CLOSED,
-                  ComplaintEscalated(to="ombudsman", escalated_at=NOW, reference=None)),
-}  # fmt: skip
+    "escalated": (
+        RECEIVED,
+        ACKNOWLEDGED,
+        INVESTIGATING,
+        RESPONDED,
+        CLOSED,
+        ComplaintEscalated(to="ombudsman", escalated_at=NOW, reference=None),
+    ),
+}
 
 
 # receive ---------------------------------------------------------------------------------------
@@ -132,8 +145,10 @@ def test_a_complaint_received_on_a_weekend_counts_from_the_next_working_day() ->
 
 
 def test_a_complaint_received_in_the_past_is_accepted_and_optional_people_may_be_absent() -> None:
-    (event,) = when([], receive(received_at=NOW - timedelta(days=400), complainant_id=None,
-                                about_person_id=None))  # fmt: skip
+    (event,) = when(
+        [],
+        receive(received_at=NOW - timedelta(days=400), complainant_id=None, about_person_id=None),
+    )
 
     assert isinstance(event, ComplaintReceived) and event.complainant_id is None
 
@@ -261,9 +276,10 @@ def test_a_response_by_the_deadline_is_on_time(status: str) -> None:
     last_day = datetime(2027, 1, 26, 17, tzinfo=UTC)
 
     assert when(HISTORIES[status], respond(last_day)) == [
-        ComplaintResponded(outcome="upheld", responded_at=last_day,
-                           summary="Apology and new rota", late=False)
-    ]  # fmt: skip
+        ComplaintResponded(
+            outcome="upheld", responded_at=last_day, summary="Apology and new rota", late=False
+        )
+    ]
 
 
 def test_a_response_after_the_deadline_is_recorded_as_late() -> None:

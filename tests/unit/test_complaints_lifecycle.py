@@ -48,9 +48,10 @@ def test_an_agreed_extension_moves_the_response_deadline() -> None:
     (event,) = when(HISTORIES["investigating"], command)
 
     assert event == ComplaintResponseDeadlineExtended(
-        previous_respond_by=date(2027, 1, 26), new_respond_by=date(2027, 2, 9),
+        previous_respond_by=date(2027, 1, 26),
+        new_respond_by=date(2027, 2, 9),
         reason="Awaiting GP records",
-    )  # fmt: skip
+    )
     state = state_after(*HISTORIES["investigating"], event)
     assert state.respond_by == date(2027, 2, 9) and state.extensions == 1
     (response,) = when([*HISTORIES["investigating"], event], respond(NOW))
@@ -157,8 +158,9 @@ def test_reopening_resumes_the_investigation_with_a_new_deadline() -> None:
     (event,) = when(HISTORIES["closed"], ReopenComplaint(reason="New evidence from the family"))
 
     # 20 working days from Mon 1 Feb 2027: no bank holidays in February.
-    assert event == ComplaintReopened(reason="New evidence from the family", reopened_at=NOW,
-                                      respond_by=date(2027, 3, 1))  # fmt: skip
+    assert event == ComplaintReopened(
+        reason="New evidence from the family", reopened_at=NOW, respond_by=date(2027, 3, 1)
+    )
     state = state_after(*HISTORIES["closed"], event)
     assert state.status == "investigating" and state.respond_by == date(2027, 3, 1)
     assert state.outcome is None and state.closed_at is None and state.responded_at is None
@@ -207,9 +209,13 @@ def test_the_index_lists_status_receipt_date_and_a_non_personal_summary() -> Non
 
     assert (row.location_id, row.status, row.key_date) == (HOME, "responded", CHRISTMAS_EVE)
     assert row.reference == "CMP-000042"
-    assert row.summary == {"channel": "letter", "acknowledge_by": "2026-12-31",
-                           "respond_by": "2027-01-26", "acknowledged_late": False,
-                           "outcome": "partly_upheld"}  # fmt: skip
+    assert row.summary == {
+        "channel": "letter",
+        "acknowledge_by": "2026-12-31",
+        "respond_by": "2027-01-26",
+        "acknowledged_late": False,
+        "outcome": "partly_upheld",
+    }
 
 
 def test_age_in_working_days_runs_until_closure() -> None:

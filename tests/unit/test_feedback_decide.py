@@ -40,10 +40,13 @@ CONTEXT = Context(actor=uuid4(), now=NOW)
 
 def record(**changes: Any) -> RecordFeedback:
     fields: dict[str, Any] = dict(
-        feedback_id=FEEDBACK, location_id=HOME, kind="suggestion",
+        feedback_id=FEEDBACK,
+        location_id=HOME,
+        kind="suggestion",
         summary="Residents would like a later breakfast at weekends",
-        received_at=RECEIVED_AT, source="resident",
-    )  # fmt: skip
+        received_at=RECEIVED_AT,
+        source="resident",
+    )
     return RecordFeedback(**{**fields, **changes})
 
 
@@ -77,10 +80,14 @@ HISTORIES: dict[str, tuple[Event, ...]] = {
 
 def test_feedback_is_recorded_as_given() -> None:
     expected = FeedbackRecorded(
-        feedback_id=FEEDBACK, location_id=HOME, kind="suggestion",
+        feedback_id=FEEDBACK,
+        location_id=HOME,
+        kind="suggestion",
         summary="Residents would like a later breakfast at weekends",
-        received_at=RECEIVED_AT, source="resident", rating=None,
-    )  # fmt: skip
+        received_at=RECEIVED_AT,
+        source="resident",
+        rating=None,
+    )
     assert when([], record()) == [expected]
     assert state_after(RECORDED).status == "open"
 
@@ -235,8 +242,12 @@ def test_the_index_lists_kind_source_rating_and_actions() -> None:
     row = index(state_after(survey, LINKED))
 
     assert (row.location_id, row.status, row.key_date) == (HOME, "actioned", RECEIVED_AT)
-    assert row.summary == {"kind": "survey_response", "source": "resident", "rating": 4,
-                           "action_ids": [str(ACTION)]}  # fmt: skip
+    assert row.summary == {
+        "kind": "survey_response",
+        "source": "resident",
+        "rating": 4,
+        "action_ids": [str(ACTION)],
+    }
 
 
 def test_the_read_model_shows_status_response_and_actions() -> None:

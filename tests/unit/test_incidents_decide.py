@@ -457,9 +457,13 @@ def test_render_says_what_was_made_in_time_and_what_is_overdue():
 def test_amended_requirements_replace_the_earlier_ones():
     first = reported(severity="severe")
     amended = IncidentAmended(
-        description=first.description, category="fall", severity="low",
-        riddor_reportable=None, riddor_kind=None, required_notifications=(),
-    )  # fmt: skip
+        description=first.description,
+        category="fall",
+        severity="low",
+        riddor_reportable=None,
+        riddor_kind=None,
+        required_notifications=(),
+    )
     state = DECIDER.fold([first, amended])
     assert state is not None and state.required == () and state.severity == "low"
 

@@ -25,11 +25,20 @@ class Log:
     def event(self, stream_type: str, stream_id: UUID, location: UUID | None) -> RecordedEvent:
         version = self._versions[stream_id] = self._versions.get(stream_id, 0) + 1
         return RecordedEvent(
-            tenant_id=TENANT, seq=next(self._seq), event_id=uuid4(), stream_type=stream_type,
-            stream_id=stream_id, version=version, type=f"{stream_type.title()}Changed",
-            schema_version=1, data={}, metadata={}, subject_id=None, location_id=location,
+            tenant_id=TENANT,
+            seq=next(self._seq),
+            event_id=uuid4(),
+            stream_type=stream_type,
+            stream_id=stream_id,
+            version=version,
+            type=f"{stream_type.title()}Changed",
+            schema_version=1,
+            data={},
+            metadata={},
+            subject_id=None,
+            location_id=location,
             recorded_at=datetime.now(UTC),
-        )  # fmt: skip
+        )
 
 
 Documents = dict[str, Document]
@@ -65,11 +74,15 @@ def test_later_events_of_the_same_record_count_only_as_events() -> None:
 
 def test_homes_and_record_types_are_counted_apart() -> None:
     log, action = Log(), uuid4()
-    then = given([
-        log.event("incident", uuid4(), HOME_A), log.event("incident", uuid4(), HOME_A),
-        log.event("incident", uuid4(), HOME_B), log.event("action", action, HOME_A),
-        log.event("action", action, HOME_A),
-    ])  # fmt: skip
+    then = given(
+        [
+            log.event("incident", uuid4(), HOME_A),
+            log.event("incident", uuid4(), HOME_A),
+            log.event("incident", uuid4(), HOME_B),
+            log.event("action", action, HOME_A),
+            log.event("action", action, HOME_A),
+        ]
+    )
     assert counts(then) == {
         f"{HOME_A}:incident": (2, 2),
         f"{HOME_B}:incident": (1, 1),
@@ -86,8 +99,11 @@ def test_events_of_no_home_are_counted_for_the_group() -> None:
 
 def test_the_same_events_applied_twice_change_nothing() -> None:
     log, complaint = Log(), uuid4()
-    events = [log.event("complaint", complaint, HOME_A), log.event("complaint", complaint, HOME_A),
-              log.event("audit", uuid4(), HOME_B)]  # fmt: skip
+    events = [
+        log.event("complaint", complaint, HOME_A),
+        log.event("complaint", complaint, HOME_A),
+        log.event("audit", uuid4(), HOME_B),
+    ]
     documents = given(events)
 
     assert evolve_documents(RECORD_COUNTS, documents, events) == {}
@@ -108,9 +124,12 @@ def test_batch_by_batch_gives_what_one_pass_gives() -> None:
 def test_a_projection_sees_only_the_event_types_it_handles() -> None:
     log = Log()
     incidents_only = Projection(
-        name="incident_counts", version=1, handles=frozenset({"IncidentChanged"}),
-        document_ids=RECORD_COUNTS.document_ids, evolve=RECORD_COUNTS.evolve,
-    )  # fmt: skip
+        name="incident_counts",
+        version=1,
+        handles=frozenset({"IncidentChanged"}),
+        document_ids=RECORD_COUNTS.document_ids,
+        evolve=RECORD_COUNTS.evolve,
+    )
     events = [log.event("incident", uuid4(), HOME_A), log.event("audit", uuid4(), HOME_A)]
     then = given(events, incidents_only)
     assert counts(then) == {f"{HOME_A}:incident": (1, 1)}
@@ -119,10 +138,12 @@ def test_a_projection_sees_only_the_event_types_it_handles() -> None:
 def test_a_document_evolved_to_none_is_removed() -> None:
     log = Log()
     forgetful = Projection(
-        name="forgetful", version=1, handles=None,
+        name="forgetful",
+        version=1,
+        handles=None,
         document_ids=lambda event: ("only",),
         evolve=lambda doc, event: None if event.version > 1 else {"seq": event.seq},
-    )  # fmt: skip
+    )
     stream = uuid4()
     documents = given([log.event("note", stream, None)], forgetful)
     assert documents == {"only": {"seq": 1}}
