@@ -2,38 +2,27 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
 
 import asyncpg
-import msgspec
 
 from eventstore import chain, subjects
+from eventstore.append_sql import (
+    KEY_CREATED_CONCURRENTLY,
+)
+from eventstore.appending import Batch, append_statement, translated
 from eventstore.connection import ConnectionSource, borrower, tenant_transaction
-from eventstore.crypto import Keyring, encrypt_fields, fingerprint_fields
+from eventstore.crypto import Keyring
 from eventstore.model import (
     AppendResult,
-    ConcurrencyError,
-    EventStoreError,
-    IdempotencyConflict,
     NewEvent,
     RecordedEvent,
     StreamRef,
-    StreamTypeMismatch,
-    SubjectErased,
 )
 from eventstore.reading import EVENT_COLUMNS, decode_rows
-from eventstore.schema import (
-    IDEMPOTENCY_CONFLICT,
-    KEY_CREATED_CONCURRENTLY,
-    SUBJECT_ERASED,
-    WRONG_STREAM_TYPE,
-    WRONG_VERSION,
-)
 from eventstore.upcasting import Upcasters
 
 #: Pass as `expected_version` to append whatever the stream's version is (use sparingly).
@@ -42,16 +31,6 @@ ANY_VERSION = None
 ERASURE_STREAM_TYPE = "data-subject"
 ERASURE_EVENT_TYPE = "DataSubjectErased"
 
-#: The whole append, one statement: one event (schema.APPEND_ONE_FUNCTION) or a batch
-#: (schema.APPEND_FUNCTION).
-_APPEND_ONE = (
-    "SELECT stream_version, last_seq, duplicate FROM eventstore_append_one($1, $2, $3, $4, $5,"
-    " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
-)
-_APPEND = (
-    "SELECT stream_version, last_seq, duplicate FROM eventstore_append($1, $2, $3, $4, $5, $6, $7,"
-    " $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
-)
 #: Takes the tenant's append lock and reads the stream's version under it (ANY_VERSION).
 _LOCKED_VERSION = "SELECT stream_version FROM eventstore_begin_append($1, $2, NULL)"
 #: How often an append starts again after another append created one of its subjects' keys.
@@ -100,7 +79,7 @@ class EventStore:
                 return await self.append_in(
                     conn, tenant_id, stream, expected_version, events, idempotency_key, metadata
                 )
-        batch = _Batch.of(events, metadata)
+        batch = Batch.of(events, metadata)
         async with self._borrow() as conn:
             attempt = 1
             while True:
@@ -111,7 +90,8 @@ class EventStore:
                     if batch.personal_subjects
                     else _NO_KEYS
                 )
-                statement, arguments = self._statement(
+                statement, arguments = append_statement(
+                    self.keyring.kek_id,
                     tenant_id,
                     stream,
                     expected_version,
@@ -126,7 +106,7 @@ class EventStore:
                     if exc.sqlstate == KEY_CREATED_CONCURRENTLY and attempt < _KEY_RACE_ATTEMPTS:
                         attempt += 1  # autocommit: nothing was stored; use the stored key now
                         continue
-                    error = _translated(exc, stream, expected_version, idempotency_key)
+                    error = translated(exc, stream, expected_version, idempotency_key)
                     if error is None:
                         raise
                     raise error from exc
@@ -147,7 +127,7 @@ class EventStore:
         error, say) aborts the caller's transaction, like any failed statement."""
         if not events:
             raise ValueError("append needs at least one event")
-        batch = _Batch.of(events, metadata)
+        batch = Batch.of(events, metadata)
         version = expected_version
         if version is None:
             version = await conn.fetchval(_LOCKED_VERSION, tenant_id, stream.id)
@@ -158,105 +138,24 @@ class EventStore:
             if batch.personal_subjects
             else _NO_KEYS
         )
-        statement, arguments = self._statement(
-            tenant_id, stream, expected_version, version, batch, keys, idempotency_key
+        statement, arguments = append_statement(
+            self.keyring.kek_id,
+            tenant_id,
+            stream,
+            expected_version,
+            version,
+            batch,
+            keys,
+            idempotency_key,
         )
         try:
             row = await conn.fetchrow(statement, *arguments)
         except asyncpg.PostgresError as exc:
-            error = _translated(exc, stream, version, idempotency_key)
+            error = translated(exc, stream, version, idempotency_key)
             if error is None:
                 raise
             raise error from exc
         return AppendResult(row[0], row[1], row[2])
-
-    def _statement(
-        self,
-        tenant_id: UUID,
-        stream: StreamRef,
-        requested_version: int | None,
-        version: int,
-        batch: _Batch,
-        keys: subjects.WritingKeys,
-        idempotency_key: str | None,
-    ) -> tuple[str, tuple[Any, ...]]:
-        """The append statement and its arguments: personal fields sealed, each event's hash
-        computed from its canonical envelope (the database links them onto the chain)."""
-        recorded_at = datetime.now(UTC)
-        personal_json: list[str | None] = []
-        hashes: list[bytes] = []
-        for offset, (event, data) in enumerate(zip(batch.events, batch.data, strict=True), start=1):
-            sealed = None
-            if event.personal:
-                assert event.subject_id is not None
-                sealed = encrypt_fields(
-                    keys.keys[event.subject_id], tenant_id, event.event_id, event.personal
-                )
-            envelope = chain.envelope(
-                tenant_id=tenant_id,
-                event_id=event.event_id,
-                stream_type=stream.type,
-                stream_id=stream.id,
-                version=version + offset,
-                event_type=event.type,
-                schema_version=event.schema_version,
-                data=data,
-                personal=sealed,
-                subject_id=event.subject_id,
-                metadata=batch.metadata,
-                location_id=event.location_id,
-                recorded_at=recorded_at,
-                idempotency_key=idempotency_key,
-            )
-            hashes.append(chain.event_hash(envelope))
-            personal_json.append(_dump(sealed) if sealed is not None else None)
-        request_hash = (
-            _request_hash(stream, requested_version, batch, keys.keys)
-            if idempotency_key is not None
-            else None
-        )
-        common = (
-            tenant_id,
-            stream.type,
-            stream.id,
-            version,
-            idempotency_key,
-            request_hash,
-            batch.metadata_json,
-            recorded_at,
-        )
-        events = batch.events
-        if len(events) == 1:
-            (event,) = events
-            new_key = keys.new[0][1] if keys.new else None
-            return _APPEND_ONE, (
-                *common,
-                event.event_id,
-                event.type,
-                event.schema_version,
-                batch.data_json[0],
-                personal_json[0],
-                event.subject_id,
-                event.location_id,
-                hashes[0],
-                new_key,
-                self.keyring.kek_id if new_key is not None else None,
-            )
-        return _APPEND, (
-            *common,
-            [e.event_id for e in events],
-            [e.type for e in events],
-            [e.schema_version for e in events],
-            batch.data_json,
-            personal_json,
-            [e.subject_id for e in events],
-            [e.location_id for e in events],
-            hashes,
-            batch.personal_subjects or None,
-            [subject for subject, _ in keys.new] or None,
-            [wrapped for _, wrapped in keys.new] or None,
-            self.keyring.kek_id if keys.new else None,
-        )
 
     async def read_stream(
         self,
@@ -346,80 +245,3 @@ class EventStore:
                 ERASURE_EVENT_TYPE, {"subject_id": str(subject_id), "key_destroyed": destroyed}
             )
             return await self.append_in(conn, tenant_id, stream, None, [erased], None, metadata)
-
-
-@dataclass(frozen=True, slots=True)
-class _Batch:
-    """What an append needs whatever the keys are, each value encoded once: the JSON text that
-    is stored and, decoded from that same text, the plain JSON value that is hashed (so what is
-    hashed on append is exactly what is read back from jsonb when the chain is verified)."""
-
-    events: Sequence[NewEvent]
-    data: list[Any]
-    data_json: list[str]
-    metadata: Any
-    metadata_json: str
-    personal_subjects: list[UUID]
-
-    @classmethod
-    def of(cls, events: Sequence[NewEvent], metadata: dict[str, Any] | None) -> _Batch:
-        data_json = [msgspec.json.encode(e.data) for e in events]
-        metadata_json = msgspec.json.encode(metadata or {})
-        return cls(
-            events=events,
-            data=[msgspec.json.decode(raw) for raw in data_json],
-            data_json=[raw.decode() for raw in data_json],
-            metadata=msgspec.json.decode(metadata_json),
-            metadata_json=metadata_json.decode(),
-            personal_subjects=sorted({e.subject_id for e in events if e.personal and e.subject_id}),
-        )
-
-
-def _translated(
-    exc: asyncpg.PostgresError, stream: StreamRef, expected: int | None, idempotency_key: str | None
-) -> EventStoreError | None:
-    """The store's own exception for one of eventstore_append's SQLSTATEs, else None."""
-    state, detail = exc.sqlstate, getattr(exc, "detail", None) or ""
-    if state == WRONG_VERSION:
-        return ConcurrencyError(stream.id, expected, int(detail))
-    if state == WRONG_STREAM_TYPE:
-        return StreamTypeMismatch(f"stream {stream.id} is a {detail}, not a {stream.type}")
-    if state == IDEMPOTENCY_CONFLICT:
-        return IdempotencyConflict(idempotency_key or "")
-    if state == SUBJECT_ERASED:
-        return SubjectErased(UUID(detail))
-    return None
-
-
-def _dump(value: Any) -> str:
-    return msgspec.json.encode(value).decode()
-
-
-def _request_hash(
-    stream: StreamRef,
-    expected_version: int | None,
-    batch: _Batch,
-    keys: dict[UUID, bytes],
-) -> str:
-    """What makes two appends "the same request" for idempotency. Event ids are left out (a
-    retry may mint new ones), and so is metadata (a retry carries a new request id); personal
-    values enter only through a keyed digest."""
-    described = [
-        {
-            "type": e.type,
-            "schema_version": e.schema_version,
-            "data": data,
-            "personal": fingerprint_fields(keys[e.subject_id], e.personal)
-            if e.personal and e.subject_id
-            else None,
-            "subject_id": str(e.subject_id) if e.subject_id else None,
-            "location_id": str(e.location_id) if e.location_id else None,
-        }
-        for e, data in zip(batch.events, batch.data, strict=True)
-    ]
-    request = {
-        "stream": [stream.type, str(stream.id)],
-        "expected": expected_version,
-        "events": described,
-    }
-    return hashlib.sha256(msgspec.json.encode(request)).hexdigest()

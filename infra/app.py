@@ -22,7 +22,7 @@ from infra.logs import configure_logging
 from infra.requests import request_context
 from infra.settings import Settings
 from services import catalog
-from services.http import records as record_routes
+from services.http import routes as record_routes
 from services.http.principal import current_principal
 from services.http.problems import EXCEPTION_HANDLERS, problem
 from services.kernel.handling import Records

@@ -1,27 +1,24 @@
-"""The record routes every context shares: create, run a command, read (now or as of a moment),
-history and lists. A context declares a RecordApi; this module turns it into Litestar handlers,
-so validation, scoping, If-Match, Idempotency-Key and headers work the same for every record."""
+"""What every record collection shares at the HTTP edge: the RecordApi a context declares, the
+lookups its checks may make, the scoping guard, and the request headers every write honours
+(If-Match, Idempotency-Key). services/http/routes.py turns a RecordApi into routes."""
 
 import hashlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
-from uuid import UUID, uuid4
+from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 import msgspec
-from litestar import Request, Response, Router, get, post
+from litestar import Request, Response
 from litestar.connection import ASGIConnection
-from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from services.http.principal import Principal, current_principal
-from services.http.problems import problem_responses
-from services.kernel.decider import Decider, changed_fields
+from services.kernel.decider import Decider
 from services.kernel.errors import Forbidden, InvalidCommand, RecordNotFound
 from services.kernel.handling import Caller, Outcome, Records, Replay
-from services.kernel.index import IndexedRecord, ListQuery
+from services.kernel.index import IndexedRecord
 
 S = TypeVar("S")
 MAX_PAGE = 200
@@ -126,24 +123,6 @@ def visible_record(collection: str) -> Any:
     return guard
 
 
-def router(api: RecordApi[Any]) -> Router:
-    """Every route of one record type, documented in the OpenAPI with its own body types."""
-    response_type = msgspec.defstruct(
-        f"{api.read_type.__name__}Response",
-        [("id", UUID), ("version", int), ("record", api.read_type)],
-        frozen=True,
-    )
-    handlers = [
-        _create(api, response_type),
-        _list(api),
-        _read(api, response_type),
-        _history(api),
-        *(_command(api, route, response_type) for route in api.commands),
-        *api.extra_handlers,
-    ]
-    return Router(path=api.path, route_handlers=handlers, tags=[api.tag])
-
-
 def respond(api: RecordApi[Any], response_type: type, outcome: Outcome[Any]) -> Response[Any]:
     body = response_type(
         id=outcome.record_id, version=outcome.version, record=api.render(outcome.state)
@@ -188,213 +167,3 @@ def if_match_of(request: Request[Any, Any, Any]) -> int | None:
             extra=[{"key": "If-Match", "message": 'expected "<version>"'}],
         )
     return int(text)
-
-
-def _create(api: RecordApi[Any], response_type: type) -> Any:
-    async def create(
-        data: Any,
-        request: Request,
-        principal: NamedDependency[Principal],
-        records: NamedDependency[Records],
-    ) -> Response:
-        caller = caller_of(principal, request)
-        lookups = Lookups(records, principal)
-        facts = await api.check_create(data, lookups) if api.check_create else {}
-        record_id = uuid4()
-        outcome = await records.execute(
-            caller,
-            api.decider,
-            record_id,
-            api.to_create(data, record_id, principal),
-            creating=True,
-            replay=await replay_of(request),
-            facts=facts,
-            reference_prefix=api.reference_prefix,
-        )
-        return respond(api, response_type, outcome)
-
-    create.__annotations__ = {
-        "data": JSONBody[api.create_body],  # type: ignore[misc,name-defined]
-        "request": Request,
-        "principal": NamedDependency[Principal],
-        "records": NamedDependency[Records],
-        "return": Response[response_type],  # type: ignore[valid-type]
-    }  # type: ignore[valid-type]
-    return post(
-        "/",
-        status_code=201,
-        summary=f"Create a {api.tag} record",
-        operation_id=f"create_{api.decider.stream_type}",
-        responses=problem_responses(400, 401, 403, 409, 422),
-    )(create)
-
-
-def _command(api: RecordApi[Any], route: CommandRoute, response_type: type) -> Any:
-    async def run(
-        record_id: UUID,
-        request: Request,
-        principal: NamedDependency[Principal],
-        records: NamedDependency[Records],
-        data: Any,
-    ) -> Response:
-        caller = caller_of(principal, request)
-        facts = await route.check(data, Lookups(records, principal)) if route.check else {}
-        outcome = await records.execute(
-            caller,
-            api.decider,
-            record_id,
-            route.to_command(data, record_id, principal),
-            if_match=if_match_of(request),
-            replay=await replay_of(request),
-            facts=facts,
-        )
-        return respond(api, response_type, outcome)
-
-    async def with_body(
-        record_id: FromPath[UUID],
-        data: Any,
-        request: Request,
-        principal: NamedDependency[Principal],
-        records: NamedDependency[Records],
-    ) -> Response:
-        return await run(record_id, request, principal, records, data)
-
-    async def without_body(
-        record_id: FromPath[UUID],
-        request: Request,
-        principal: NamedDependency[Principal],
-        records: NamedDependency[Records],
-    ) -> Response:
-        return await run(record_id, request, principal, records, None)
-
-    handler = with_body if route.body is not None else without_body
-    handler.__annotations__ = {
-        "record_id": FromPath[UUID],
-        "request": Request,
-        "principal": NamedDependency[Principal],
-        "records": NamedDependency[Records],
-        "return": Response[response_type],  # type: ignore[valid-type]
-    }  # type: ignore[valid-type]
-    if route.body is not None:
-        handler.__annotations__["data"] = JSONBody[route.body]  # type: ignore[misc,name-defined]
-    return post(
-        f"/{{record_id:uuid}}/{route.name}",
-        status_code=200,
-        summary=route.summary,
-        operation_id=f"{api.decider.stream_type}_{route.name}",
-        responses=problem_responses(400, 401, 403, 404, 409, 412, 422),
-        guards=[visible_record(api.decider.collection)],
-    )(handler)
-
-
-def _read(api: RecordApi[Any], response_type: type) -> Any:
-    async def read(
-        record_id: FromPath[UUID],
-        principal: NamedDependency[Principal],
-        records: NamedDependency[Records],
-        as_of: FromQuery[datetime | None] = None,
-    ) -> Response:
-        state, version, _envelopes = await records.load(
-            principal.tenant_id, api.decider, record_id, as_of=as_of
-        )
-        body = response_type(id=record_id, version=version, record=api.render(state))
-        return Response(body, headers={"ETag": f'"{version}"'})
-
-    read.__annotations__ = {
-        "record_id": FromPath[UUID],
-        "principal": NamedDependency[Principal],
-        "records": NamedDependency[Records],
-        "as_of": FromQuery[datetime | None],  # type: ignore[misc]
-        "return": Response[response_type],  # type: ignore[valid-type]
-    }  # type: ignore[valid-type]
-    return get(
-        "/{record_id:uuid}",
-        summary=f"A {api.tag} record now, or as it stood at `as_of`",
-        operation_id=f"read_{api.decider.stream_type}",
-        responses=problem_responses(400, 401, 404),
-        guards=[visible_record(api.decider.collection)],
-    )(read)
-
-
-def _history(api: RecordApi[Any]) -> Any:
-    @get(
-        "/{record_id:uuid}/history",
-        summary="Every version: who, when, what changed",
-        operation_id=f"history_{api.decider.stream_type}",
-        responses=problem_responses(400, 401, 404),
-        guards=[visible_record(api.decider.collection)],
-    )
-    async def history(
-        record_id: FromPath[UUID],
-        principal: NamedDependency[Principal],
-        records: NamedDependency[Records],
-    ) -> list[HistoryEntry]:
-        _state, _version, envelopes = await records.load(
-            principal.tenant_id, api.decider, record_id
-        )
-        entries, before = [], None
-        for envelope in envelopes:
-            after = api.decider.evolve(before, envelope.event)
-            entries.append(
-                HistoryEntry(
-                    version=envelope.version,
-                    event_type=envelope.event.type_name(),
-                    recorded_at=envelope.recorded_at,
-                    actor=envelope.actor,
-                    changes=changed_fields(
-                        api.render(before) if before is not None else None, api.render(after)
-                    ),
-                )
-            )
-            before = after
-        return entries
-
-    return history
-
-
-def _list(api: RecordApi[Any]) -> Any:
-    @get(
-        "/",
-        summary=f"{api.tag.capitalize()} records, filtered, oldest first, cursor-paginated",
-        operation_id=f"list_{api.decider.stream_type}",
-        responses=problem_responses(400, 401, 422),
-    )
-    async def listing(
-        principal: NamedDependency[Principal],
-        records: NamedDependency[Records],
-        location_id: FromQuery[UUID | None] = None,
-        status: Annotated[str | None, QueryParameter(max_length=40)] = None,
-        date_from: Annotated[datetime | None, QueryParameter(name="from")] = None,
-        date_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
-        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
-    ) -> Page:
-        query = ListQuery(
-            collection=api.decider.collection,
-            location_id=location_id,
-            status=status,
-            date_from=date_from,
-            date_to=date_to,
-            within_locations=principal.scope,
-            cursor=cursor,
-            limit=limit,
-            include_unlocated=api.shared_with_homes,
-        )
-        rows, next_cursor = await records.page(principal.tenant_id, query)
-        items = [
-            ListItem(
-                id=r.record_id,
-                version=r.version,
-                location_id=r.location_id,
-                status=r.status,
-                reference=r.reference,
-                key_date=r.key_date,
-                created_at=r.created_at,
-                updated_at=r.updated_at,
-                summary=r.summary,
-            )
-            for r in rows
-        ]
-        return Page(items=items, next_cursor=next_cursor)
-
-    return listing

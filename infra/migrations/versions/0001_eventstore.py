@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context, op
 
-from eventstore import schema
+from eventstore import migration as schema
 
 revision = "0001_eventstore"
 down_revision = None
