@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import structlog
 from litestar import Litestar, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -15,12 +16,14 @@ from litestar.response import Response
 from sqlalchemy import text
 
 from eventstore import EventStore, Keyring
+from infra import metrics as prometheus
 from infra import migrate
 from infra.database import create_engine, open_database
 from infra.embedded import Runtime, configured_runtime
 from infra.logs import configure_logging
 from infra.requests import request_context
 from infra.settings import Settings
+from projections import PROJECTIONS, Runner
 from services import catalog
 from services.http import routes as record_routes
 from services.http.principal import current_principal
@@ -29,6 +32,8 @@ from services.kernel.handling import Records
 from services.organisations.directory import load_settings
 
 API_PREFIX = "/api/v1"
+
+log = structlog.get_logger()
 
 
 @get("/health", tags=["operations"], summary="Liveness: the process answers")
@@ -46,7 +51,31 @@ async def ready(state: State) -> Response[Any]:
         return problem(503, "Not ready", f"database unreachable: {type(exc).__name__}")
     if current != head:
         return problem(503, "Not ready", f"migrations at {current}, head is {head}")
-    return Response({"status": "ready", "database": "ok", "migration": current})
+    # Lag is information for the operator, not a readiness condition.
+    projections: dict[str, Any]
+    try:
+        projections = prometheus.lag_summary(await state.runner.lag())
+    except Exception as exc:
+        log.warning("projection lag unavailable", error=type(exc).__name__)
+        projections = {"error": f"lag unavailable: {type(exc).__name__}"}
+    return Response(
+        {"status": "ready", "database": "ok", "migration": current, "projections": projections}
+    )
+
+
+@get(
+    "/metrics",
+    tags=["operations"],
+    summary="Prometheus metrics: projection lag per projection and tenant",
+    media_type=prometheus.CONTENT_TYPE,
+)
+async def metrics(state: State) -> str:
+    try:
+        lags = await state.runner.lag()
+    except Exception as exc:  # still answer, so the scrape shows the process is up
+        log.warning("projection lag unavailable", error=type(exc).__name__)
+        lags = []
+    return prometheus.render(lags)
 
 
 def build_records(pool: Any, runtime: Runtime) -> Records:
@@ -83,6 +112,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         engine = create_engine(resolved.urls.app, pool_size=1)
         app.state.engine = engine
         app.state.records = build_records(pool, resolved)
+        app.state.runner = Runner(app.state.records.store, PROJECTIONS)
         try:
             yield
         finally:
@@ -93,7 +123,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         return state.records  # type: ignore[no-any-return]
 
     return Litestar(
-        route_handlers=[health, ready, api_router()],
+        route_handlers=[health, ready, metrics, api_router()],
         lifespan=[database],
         middleware=[request_context],
         dependencies={"records": Provide(records, sync_to_thread=False)},

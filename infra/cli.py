@@ -62,6 +62,22 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--admin-name", default="Group administrator")
     create.set_defaults(run=_tenant_create)
 
+    projections = commands.add_parser(
+        "projections", parents=[common], help="rebuild read models, or show how far behind they are"
+    )
+    projection_commands = projections.add_subparsers(required=True, metavar="ACTION")
+    rebuild = projection_commands.add_parser(
+        "rebuild", parents=[common], help="rebuild projections from seq 1 and swap them in"
+    )
+    rebuild.add_argument("--projection", metavar="NAME", help="one projection (default: all)")
+    rebuild.add_argument("--tenant", type=UUID, help="one tenant (default: all)")
+    rebuild.set_defaults(run=_projections_rebuild)
+    lag = projection_commands.add_parser(
+        "lag", parents=[common], help="events and seconds behind, one JSON line each"
+    )
+    lag.add_argument("--tenant", type=UUID, help="one tenant (default: all)")
+    lag.set_defaults(run=_projections_lag)
+
     token = commands.add_parser(
         "token", parents=[common], help="mint a development token for a user"
     )
@@ -147,6 +163,36 @@ def _tenant_create(args: argparse.Namespace, settings: Settings) -> int:
         )
 
     print(asyncio.run(run()))
+    return 0
+
+
+def _projections_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    from infra import projections_cli
+    from projections import UnknownProjection
+
+    try:
+        projections_cli.check_projection(args.projection)
+    except UnknownProjection as exc:
+        known = ", ".join(projections_cli.projection_names())
+        print(f"{exc}; known projections: {known}", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        return await projections_cli.rebuild(await _runtime(settings), args.projection, args.tenant)
+
+    swapped = asyncio.run(run())
+    print(f"rebuilt {swapped} (tenant, projection) pairs")
+    return 0
+
+
+def _projections_lag(args: argparse.Namespace, settings: Settings) -> int:
+    from infra import projections_cli
+
+    async def run() -> list[str]:
+        return await projections_cli.lag_lines(await _runtime(settings), args.tenant)
+
+    for line in asyncio.run(run()):
+        print(line)
     return 0
 
 
