@@ -1,5 +1,6 @@
 """Read models: pure projections over the event log, their tables, and the runner feeding them."""
 
+from projections.home_dashboard import HOME_DASHBOARD
 from projections.lag import Lag
 from projections.projection import (
     EVERY_EVENT_TYPE,
@@ -14,7 +15,7 @@ from projections.record_counts import RECORD_COUNTS
 from projections.runner import BeforeCommit, Runner, UnknownProjection
 
 #: Every projection the workers run, in one list the composition root reads.
-PROJECTIONS: tuple[Projection, ...] = (RECORD_COUNTS,)
+PROJECTIONS: tuple[Projection, ...] = (RECORD_COUNTS, HOME_DASHBOARD)
 
 __all__ = [
     "EVERY_EVENT_TYPE",

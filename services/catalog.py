@@ -15,6 +15,7 @@ from services.incidents.controller import API as INCIDENTS_API
 from services.kernel.events import Event, EventRegistry
 from services.organisations import controller as organisations
 from services.organisations.events import EVENTS as ORGANISATION_EVENTS
+from services.views import dashboard_controller, governance
 
 RECORD_APIS: tuple[RecordApi[Any], ...] = (
     *organisations.APIS,
@@ -25,7 +26,12 @@ RECORD_APIS: tuple[RecordApi[Any], ...] = (
     COMPLAINTS_API,
     FEEDBACK_API,
 )
-HANDLERS: tuple[Any, ...] = (*organisations.HANDLERS, *frameworks.HANDLERS)
+HANDLERS: tuple[Any, ...] = (
+    *organisations.HANDLERS,
+    *frameworks.HANDLERS,
+    *governance.HANDLERS,
+    *dashboard_controller.HANDLERS,
+)
 EVENT_TYPES: tuple[type[Event], ...] = (*ORGANISATION_EVENTS,)
 
 

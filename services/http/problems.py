@@ -145,6 +145,7 @@ _MEANINGS = {
     409: "The record changed meanwhile (lost race) or its state does not allow the command",
     412: "If-Match names a version that is no longer current",
     422: "Well-formed but invalid: an unknown reference, a date in the future, a reused Idempotency-Key",
+    503: "The views have not reached the Caretrail-Min-Seq asked for within the wait bound",
 }
 
 

@@ -1,0 +1,265 @@
+"""One document per home with the facts its dashboard is computed from (no personal fields).
+
+The document keeps only ids, dates, categories, statuses and scores, keyed by record id, so that
+every figure can name the records behind it. Anything that depends on "today" (overdue, ages,
+the last twelve months) is left to read time: see projections/home_dashboard_figures.py.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+from eventstore import RecordedEvent
+from projections.projection import Document, Projection
+from services.actions import events as actions
+from services.audits import events as audits
+from services.complaints import events as complaints
+from services.incidents import events as incidents
+from services.kernel.events import Event, EventRegistry
+from services.organisations import events as organisations
+
+_LOCATION_EVENTS: tuple[type[Event], ...] = (
+    organisations.LocationRegistered,
+    organisations.LocationDetailsChanged,
+    organisations.LocationClosed,
+)
+_REGISTRY = EventRegistry()
+_REGISTRY.add(
+    *_LOCATION_EVENTS,
+    *actions.ACTION_EVENTS,
+    *incidents.EVENTS,
+    *complaints.COMPLAINT_EVENTS,
+    *audits.AUDIT_EVENTS,
+)
+HANDLED = frozenset(
+    t.type_name()
+    for t in (
+        *_LOCATION_EVENTS,
+        *actions.ACTION_EVENTS,
+        *incidents.EVENTS,
+        *complaints.COMPLAINT_EVENTS,
+        *audits.AUDIT_EVENTS,
+    )
+)
+
+
+def document_ids(event: RecordedEvent) -> tuple[str, ...]:
+    """The home the event happened at (a location's own events carry its id)."""
+    return (str(event.location_id),) if event.location_id is not None else ()
+
+
+def empty(location_id: str) -> Document:
+    return {
+        "location_id": location_id,
+        "name": None,
+        "registered": False,
+        "closed": False,
+        "actions": {},
+        "incidents": {},
+        "complaints": {},
+        "audits": {},
+        "last_seq": 0,
+    }
+
+
+def evolve(document: Document | None, event: RecordedEvent) -> Document:
+    """Fold one event into its home's document. Events at or below `last_seq` were applied
+    already, so replaying them changes nothing."""
+    current = document or empty(str(event.location_id))
+    if event.seq <= current["last_seq"]:
+        return current
+    doc = copy.deepcopy(current)
+    apply(doc, str(event.stream_id), _REGISTRY.decode(event).event)
+    doc["last_seq"] = event.seq
+    return doc
+
+
+def apply(doc: Document, record_id: str, event: Event) -> None:
+    """Change `doc` (a private copy) by one typed event about record `record_id`."""
+    if isinstance(event, _LOCATION_EVENTS):
+        _location(doc, event)
+    elif isinstance(event, actions.ACTION_EVENTS):
+        _action(doc["actions"], record_id, event)
+    elif isinstance(event, incidents.EVENTS):
+        _incident(doc["incidents"], record_id, event)
+    elif isinstance(event, complaints.COMPLAINT_EVENTS):
+        _complaint(doc["complaints"], record_id, event)
+    elif isinstance(event, audits.AUDIT_EVENTS):
+        _audit(doc["audits"], record_id, event)
+
+
+def _location(doc: Document, event: Event) -> None:
+    match event:
+        case organisations.LocationRegistered(name=name):
+            doc.update(name=name, registered=True)
+        case organisations.LocationDetailsChanged(name=name):
+            doc["name"] = name
+        case organisations.LocationClosed():
+            doc["closed"] = True
+
+
+_ACTION_STATUS: dict[type[Event], str] = {
+    actions.ActionOpened: "open",
+    actions.ActionStarted: "in_progress",
+    actions.ActionCompleted: "completed",
+    actions.ActionVerified: "verified",
+    actions.ActionReopened: "open",
+    actions.ActionCancelled: "cancelled",
+}
+
+
+def _action(found: dict[str, Any], record_id: str, event: Event) -> None:
+    if isinstance(event, actions.ActionRaised):
+        found[record_id] = {
+            "reference": event.reference,
+            "status": "draft" if event.draft else "open",
+            "priority": event.priority,
+            "due_date": event.due_date.isoformat(),
+        }
+        return
+    action = found.get(record_id)
+    if action is None:
+        return
+    if type(event) in _ACTION_STATUS:
+        action["status"] = _ACTION_STATUS[type(event)]
+    elif isinstance(event, actions.ActionRedated):
+        action["due_date"] = event.due_date.isoformat()
+    elif isinstance(event, actions.ActionProgressNoted) and action["status"] == "open":
+        action["status"] = "in_progress"
+
+
+def _required(required: tuple[incidents.RequiredNotification, ...]) -> list[dict[str, Any]]:
+    return [{"recipient": r.recipient, "due_at": r.due_at.isoformat()} for r in required]
+
+
+def _earliest(times: dict[str, str], key: str, at: str) -> None:
+    if key not in times or at < times[key]:
+        times[key] = at
+
+
+def _incident(found: dict[str, Any], record_id: str, event: Event) -> None:
+    if isinstance(event, incidents.IncidentReported):
+        found[record_id] = {
+            "reference": event.reference,
+            "category": event.category,
+            "severity": event.severity,
+            "occurred_at": event.occurred_at.isoformat(),
+            "status": "open",
+            "required": _required(event.required_notifications),
+            "notified": {},
+            "candour": {},
+        }
+        return
+    incident = found.get(record_id)
+    if incident is None:
+        return
+    match event:
+        case incidents.IncidentNotified(recipient=recipient, notified_at=at):
+            _earliest(incident["notified"], recipient, _utc(at))
+        case incidents.IncidentCandourStepRecorded(step=step, done_at=at):
+            _earliest(incident["candour"], step, _utc(at))
+        case incidents.IncidentAmended():
+            incident.update(
+                category=event.category,
+                severity=event.severity,
+                required=_required(event.required_notifications),
+            )
+        case incidents.IncidentClosed():
+            incident["status"] = "closed"
+        case incidents.IncidentReopened():
+            incident["status"] = "open"
+
+
+def _complaint(found: dict[str, Any], record_id: str, event: Event) -> None:
+    if isinstance(event, complaints.ComplaintReceived):
+        found[record_id] = {
+            "reference": event.reference,
+            "status": "received",
+            "received_at": event.received_at.isoformat(),
+            "acknowledge_by": event.acknowledge_by.isoformat(),
+            "respond_by": event.respond_by.isoformat(),
+            "investigated": False,
+            "closed_at": None,
+        }
+        return
+    complaint = found.get(record_id)
+    if complaint is None:
+        return
+    match event:
+        case complaints.ComplaintAcknowledged():
+            complaint["status"] = "acknowledged"
+        case complaints.ComplaintInvestigationStarted():
+            complaint.update(status="investigating", investigated=True)
+        case complaints.ComplaintResponded():
+            complaint["status"] = "responded"
+        case complaints.ComplaintResponseDeadlineExtended(new_respond_by=respond_by):
+            complaint["respond_by"] = respond_by.isoformat()
+        case complaints.ComplaintClosed(closed_at=at):
+            complaint.update(status="closed", closed_at=at.isoformat())
+        case complaints.ComplaintEscalated():
+            complaint["status"] = "escalated"
+        case complaints.ComplaintReopened(respond_by=respond_by):
+            status = "investigating" if complaint["investigated"] else "acknowledged"
+            complaint.update(status=status, respond_by=respond_by.isoformat(), closed_at=None)
+
+
+def _audit(found: dict[str, Any], record_id: str, event: Event) -> None:
+    if isinstance(event, audits.AuditScheduled):
+        found[record_id] = {
+            "status": "scheduled",
+            "due_date": event.due_date.isoformat(),
+            "template_id": str(event.template_id),
+            "template_name": event.template_name,
+            "framework": event.framework,
+            "green_at": event.green_at,
+            "amber_at": event.amber_at,
+            "questions": {str(q.id): q.quality_statement for q in event.questions},
+        }
+        return
+    audit = found.get(record_id)
+    if audit is None:
+        return
+    match event:
+        case audits.AuditStarted():
+            audit["status"] = "in_progress"
+        case audits.AuditCompleted():
+            audit.update(
+                status="completed",
+                completed_at=event.completed_at.isoformat(),
+                score=event.score,
+                rag=event.rag,
+                statements=_statement_answers(audit.pop("questions"), event.answers),
+            )
+        case audits.AuditCancelled():
+            audit["status"] = "cancelled"
+            audit.pop("questions", None)
+
+
+def _statement_answers(
+    questions: dict[str, str], answers: tuple[audits.Answer, ...]
+) -> dict[str, dict[str, int]]:
+    """Quality statement → how many of its questions were answered yes and no (N/A left out)."""
+    tally: dict[str, dict[str, int]] = {}
+    for answer in answers:
+        statement = questions.get(str(answer.question_id))
+        if statement is None or answer.answer == "na":
+            continue
+        counts = tally.setdefault(statement, {"yes": 0, "no": 0})
+        counts[answer.answer] += 1
+    return tally
+
+
+def _utc(moment: datetime) -> str:
+    """A sortable text form of an aware moment (UTC), so the earliest compares lowest."""
+    return moment.astimezone(UTC).isoformat()
+
+
+HOME_DASHBOARD = Projection(
+    name="home_dashboard",
+    version=1,
+    handles=HANDLED,
+    document_ids=document_ids,
+    evolve=evolve,
+)

@@ -1,0 +1,283 @@
+"""A home's dashboard figures from its home_dashboard document, as of a given day: pure.
+
+Every count comes with the ids of the records behind it and, where the records API can filter
+to exactly those records, a collection URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from fractions import Fraction
+from typing import Any
+
+from projections.projection import Document
+from services.audits.scoring import DEFAULT_AMBER_AT, DEFAULT_GREEN_AT, rag
+from services.complaints.dates import local_date, working_days_between
+from services.frameworks.catalogue import default_catalogue
+from services.frameworks.errors import UnknownFramework, UnknownQualityStatement
+from services.incidents.events import CANDOUR_STEPS
+
+API = "/api/v1"
+LIVE_ACTION_STATUSES = ("open", "in_progress")
+PRIORITIES = ("urgent", "high", "medium", "low")
+PENDING_AUDIT_STATUSES = ("scheduled", "in_progress")
+AWAITING_RESPONSE = ("received", "acknowledged", "investigating")
+ALERTS = {"open": 0, "available": False}  # alerts are not recorded yet: nothing to count
+
+
+def figure(ids: Iterable[str], *urls: str) -> dict[str, Any]:
+    """A count and the records behind it."""
+    listed = sorted(ids)
+    return {"count": len(listed), "ids": listed, "urls": list(urls)}
+
+
+def last_twelve_months(today: date) -> list[str]:
+    """The twelve calendar months ending with today's, oldest first, as `YYYY-MM`."""
+    months = []
+    year, month = today.year, today.month
+    for _ in range(12):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
+def home_figures(
+    doc: Document,
+    today: date,
+    now: datetime,
+    green_at: float = DEFAULT_GREEN_AT,
+    amber_at: float = DEFAULT_AMBER_AT,
+) -> dict[str, Any]:
+    """The whole dashboard of one home as it stands on `today` (deadlines compared to `now`)."""
+    return {
+        "location_id": doc["location_id"],
+        "name": doc["name"],
+        "as_of": today.isoformat(),
+        "actions": action_figures(doc, today),
+        "incidents": incident_figures(doc, today),
+        "notifiable_incidents": notification_figures(doc, today, now),
+        "complaints": complaint_figures(doc, today),
+        "audits": audit_figures(doc, today),
+        "compliance": compliance_figures(doc, green_at, amber_at),
+        "alerts": dict(ALERTS),
+    }
+
+
+def action_figures(doc: Document, today: date) -> dict[str, Any]:
+    """Live actions (open or in progress) and those past their due date, by priority."""
+    home = doc["location_id"]
+    urls = [f"{API}/actions?location_id={home}&status={s}" for s in LIVE_ACTION_STATUSES]
+    live = {i: a for i, a in doc["actions"].items() if a["status"] in LIVE_ACTION_STATUSES}
+    overdue = {i: a for i, a in live.items() if date.fromisoformat(a["due_date"]) < today}
+    return {
+        "open": figure(live, *urls),
+        "overdue": figure(overdue),
+        "open_by_priority": _by_priority(live),
+        "overdue_by_priority": _by_priority(overdue),
+    }
+
+
+def _by_priority(actions: Mapping[str, Any]) -> dict[str, Any]:
+    return {p: figure(i for i, a in actions.items() if a["priority"] == p) for p in PRIORITIES}
+
+
+def incident_figures(doc: Document, today: date) -> dict[str, Any]:
+    """Incidents by category per month over the last twelve months (by when they occurred)."""
+    months = last_twelve_months(today)
+    cells: dict[str, dict[str, list[str]]] = {}
+    for incident_id, incident in doc["incidents"].items():
+        occurred = local_date(datetime.fromisoformat(incident["occurred_at"]))
+        month = occurred.strftime("%Y-%m")
+        if month in months and occurred <= today:
+            cells.setdefault(incident["category"], {}).setdefault(month, []).append(incident_id)
+    by_category = {
+        category: {
+            "total": figure(i for ids in per_month.values() for i in ids),
+            "by_month": {m: figure(per_month.get(m, ())) for m in months},
+        }
+        for category, per_month in sorted(cells.items())
+    }
+    total = [i for c in cells.values() for ids in c.values() for i in ids]
+    return {"months": months, "total": figure(total), "by_category": by_category}
+
+
+def notification_progress(incident: Mapping[str, Any], now: datetime) -> list[dict[str, Any]]:
+    """Each required notification: when made, whether in time, whether overdue at `now`."""
+    made = dict(incident["notified"])
+    candour = incident["candour"]
+    if all(step in candour for step in CANDOUR_STEPS):
+        made["duty_of_candour"] = max(candour[step] for step in CANDOUR_STEPS)
+    progress = []
+    for required in incident["required"]:
+        due = datetime.fromisoformat(required["due_at"])
+        at = made.get(required["recipient"])
+        made_at = datetime.fromisoformat(at) if at else None
+        progress.append(
+            {
+                "recipient": required["recipient"],
+                "due_at": required["due_at"],
+                "made_at": at,
+                "made_in_time": made_at <= due if made_at else None,
+                "overdue": made_at is None and now > due,
+            }
+        )
+    return progress
+
+
+def notification_figures(doc: Document, today: date, now: datetime) -> dict[str, Any]:
+    """Notifiable incidents of the last twelve months (and any older one still outstanding),
+    each with whether every required notification was made in time."""
+    first_month = last_twelve_months(today)[0]
+    items, not_notified, overdue, late = [], [], [], []
+    for incident_id, incident in sorted(doc["incidents"].items()):
+        if not incident["required"]:
+            continue
+        progress = notification_progress(incident, now)
+        outstanding = [p for p in progress if p["made_at"] is None]
+        if incident["occurred_at"][:7] < first_month and not outstanding:
+            continue
+        in_time: bool | None = all(p["made_in_time"] for p in progress)
+        if any(p["made_in_time"] is False or p["overdue"] for p in progress):
+            in_time = False
+        elif outstanding:
+            in_time = None  # not made yet, but not due yet either
+        items.append(
+            {
+                "incident_id": incident_id,
+                "reference": incident["reference"],
+                "category": incident["category"],
+                "occurred_at": incident["occurred_at"],
+                "notified": not outstanding,
+                "notified_in_time": in_time,
+                "notifications": progress,
+            }
+        )
+        not_notified += [incident_id] if outstanding else []
+        overdue += [incident_id] if any(p["overdue"] for p in progress) else []
+        late += [incident_id] if any(p["made_in_time"] is False for p in progress) else []
+    return {
+        "count": len(items),
+        "not_notified": figure(not_notified),
+        "overdue": figure(overdue),
+        "notified_late": figure(late),
+        "incidents": items,
+    }
+
+
+def complaint_figures(doc: Document, today: date) -> dict[str, Any]:
+    """Complaints not closed, with their working-day ages, and those past a deadline."""
+    home = doc["location_id"]
+    items, ack_overdue, response_overdue = [], [], []
+    for complaint_id, c in sorted(doc["complaints"].items()):
+        if c["status"] == "closed":
+            continue
+        received = local_date(datetime.fromisoformat(c["received_at"]))
+        items.append(
+            {
+                "complaint_id": complaint_id,
+                "reference": c["reference"],
+                "status": c["status"],
+                "received_on": received.isoformat(),
+                "age_working_days": working_days_between(received, today),
+                "acknowledge_by": c["acknowledge_by"],
+                "respond_by": c["respond_by"],
+            }
+        )
+        if c["status"] == "received" and today > date.fromisoformat(c["acknowledge_by"]):
+            ack_overdue.append(complaint_id)
+        if c["status"] in AWAITING_RESPONSE and today > date.fromisoformat(c["respond_by"]):
+            response_overdue.append(complaint_id)
+    return {
+        "open": figure((i["complaint_id"] for i in items), f"{API}/complaints?location_id={home}"),
+        "overdue": figure(set(ack_overdue) | set(response_overdue)),
+        "acknowledgement_overdue": figure(ack_overdue),
+        "response_overdue": figure(response_overdue),
+        "complaints": items,
+    }
+
+
+def latest_completed(doc: Document) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Template id → its most recently completed audit at this home (id, audit)."""
+    latest: dict[str, tuple[str, dict[str, Any]]] = {}
+    for audit_id, audit in sorted(doc["audits"].items()):
+        if audit["status"] != "completed":
+            continue
+        known = latest.get(audit["template_id"])
+        if known is None or audit["completed_at"] > known[1]["completed_at"]:
+            latest[audit["template_id"]] = (audit_id, audit)
+    return latest
+
+
+def audit_figures(doc: Document, today: date) -> dict[str, Any]:
+    """Audits scheduled and not completed (due, or overdue past their due date), and the latest
+    score and RAG per template."""
+    home = doc["location_id"]
+    pending = {i: a for i, a in doc["audits"].items() if a["status"] in PENDING_AUDIT_STATUSES}
+    overdue = [i for i, a in pending.items() if date.fromisoformat(a["due_date"]) < today]
+    latest = [
+        {
+            "template_id": template_id,
+            "template_name": audit["template_name"],
+            "audit_id": audit_id,
+            "completed_at": audit["completed_at"],
+            "score": audit["score"],
+            "rag": audit["rag"],
+        }
+        for template_id, (audit_id, audit) in sorted(latest_completed(doc).items())
+    ]
+    return {
+        "due": figure((i for i in pending if i not in overdue), f"{API}/audits?location_id={home}"),
+        "overdue": figure(overdue),
+        "latest_by_template": latest,
+        "red": figure(t["audit_id"] for t in latest if t["rag"] == "red"),
+    }
+
+
+def key_question_of(framework: str, statement: str) -> str:
+    try:
+        return default_catalogue().statement(framework, statement).key_question
+    except (UnknownFramework, UnknownQualityStatement):
+        return statement.split(".")[0]
+
+
+def compliance_figures(doc: Document, green_at: float, amber_at: float) -> dict[str, Any]:
+    """Yes / (yes + no) per quality statement over the latest completed audit of each template,
+    and the same per key question over its statements; each rated against the thresholds."""
+    statements: dict[str, dict[str, Any]] = {}
+    for audit_id, audit in latest_completed(doc).values():
+        for statement, counts in audit["statements"].items():
+            entry = statements.setdefault(
+                statement,
+                {
+                    "key_question": key_question_of(audit["framework"], statement),
+                    "yes": 0,
+                    "no": 0,
+                    "audit_ids": [],
+                },
+            )
+            entry["yes"] += counts["yes"]
+            entry["no"] += counts["no"]
+            entry["audit_ids"] = sorted({*entry["audit_ids"], audit_id})
+    key_questions: dict[str, dict[str, Any]] = {}
+    for entry in statements.values():
+        kq = key_questions.setdefault(entry["key_question"], {"yes": 0, "no": 0, "audit_ids": []})
+        kq["yes"] += entry["yes"]
+        kq["no"] += entry["no"]
+        kq["audit_ids"] = sorted({*kq["audit_ids"], *entry["audit_ids"]})
+    return {
+        "thresholds": {"green_at": green_at, "amber_at": amber_at},
+        "quality_statements": {
+            s: _rated(e, green_at, amber_at) for s, e in sorted(statements.items())
+        },
+        "key_questions": {
+            k: _rated(e, green_at, amber_at) for k, e in sorted(key_questions.items())
+        },
+    }
+
+
+def _rated(entry: dict[str, Any], green_at: float, amber_at: float) -> dict[str, Any]:
+    answered = entry["yes"] + entry["no"]
+    exact = Fraction(entry["yes"], answered) if answered else None
+    compliance = float(exact) if exact is not None else None
+    return {**entry, "compliance": compliance, "rag": rag(exact, green_at, amber_at)}

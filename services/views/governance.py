@@ -1,0 +1,9 @@
+"""The governance views' routes (timeline, action plan, evidence), in one tuple for the catalog."""
+
+from __future__ import annotations
+
+from services.views.action_plan import action_plan
+from services.views.evidence import evidence
+from services.views.timeline import location_timeline
+
+HANDLERS = (location_timeline, action_plan, evidence)

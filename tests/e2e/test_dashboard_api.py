@@ -1,0 +1,187 @@
+"""The home dashboard and group overview over the demo data, checked against figures computed
+here independently: actions from the records API lists, incidents from the events table."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from uuid import UUID
+
+import asyncpg
+import httpx
+import pytest_asyncio
+
+from infra.database import asyncpg_dsn
+from infra.demo.driver import demo_id
+from infra.demo.organisations import GROUPS
+from projections.home_dashboard_figures import last_twelve_months
+from services.complaints.dates import ENGLAND, today_in_england
+from services.http.principal import mint_token
+from services.kernel.handling import Records
+from tests.e2e.conftest import LiveApi
+
+A_NAME, B_NAME = list(GROUPS)
+#: Where the demo puts the death nobody notified (infra/demo/incidents.py: group 0, home 3).
+UNNOTIFIED_HOME = GROUPS[A_NAME][1][3][0]
+NOTIFIED_HOME = GROUPS[A_NAME][1][0][0]
+
+
+def token(live_api: LiveApi, group: str, user: UUID, roles: list[str], homes: list[UUID]) -> dict:
+    minted = mint_token(
+        live_api.runtime.signing_key,
+        user_id=user,
+        organisation_id=demo_id("group", group),
+        organisation_kind="provider",
+        roles=roles,
+        location_ids=homes,
+    )
+    return {"Authorization": f"Bearer {minted}"}
+
+
+def home_id(name: str, group: str = A_NAME) -> UUID:
+    return demo_id("home", group, name)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def seeded(live_api: LiveApi, records: Records) -> dict[str, dict]:
+    from infra.demo import seed_demo
+
+    await seed_demo(live_api.database.settings, live_api.runtime)
+    admin = {
+        n: token(live_api, n, demo_id("user", n, "admin"), ["group_admin"], []) for n in GROUPS
+    }
+    home = home_id(UNNOTIFIED_HOME)
+    manager = demo_id("user", A_NAME, UNNOTIFIED_HOME, "manager")
+    return {**admin, "manager": token(live_api, A_NAME, manager, ["home_manager"], [home])}
+
+
+async def listed(http: httpx.AsyncClient, path: str, params: dict, headers: dict) -> list[dict]:
+    items, cursor = [], None
+    while True:
+        page = await http.get(
+            path,
+            params={**params, "limit": 200, **({"cursor": cursor} if cursor else {})},
+            headers=headers,
+        )
+        assert page.status_code == 200, page.text
+        items += page.json()["items"]
+        if not (cursor := page.json()["next_cursor"]):
+            return items
+
+
+async def incidents_by_category(live_api: LiveApi, home: UUID, today: date) -> Counter[str]:
+    """From the events table as superuser: each incident's latest category, if it occurred in
+    the last twelve calendar months."""
+    conn = await asyncpg.connect(asyncpg_dsn(live_api.database.superuser))
+    try:
+        rows = await conn.fetch(
+            "SELECT stream_id, event_type, data->>'category' AS category,"
+            " data->>'occurred_at' AS occurred_at FROM events WHERE location_id = $1"
+            " AND event_type IN ('IncidentReported', 'IncidentAmended') ORDER BY seq",
+            home,
+        )
+    finally:
+        await conn.close()
+    category, occurred = {}, {}
+    for row in rows:
+        category[row["stream_id"]] = row["category"]
+        if row["event_type"] == "IncidentReported":
+            occurred[row["stream_id"]] = datetime.fromisoformat(row["occurred_at"])
+    months = last_twelve_months(today)
+    return Counter(
+        category[i]
+        for i, at in occurred.items()
+        if at.astimezone(ENGLAND).strftime("%Y-%m") in months
+    )
+
+
+async def test_a_demo_homes_dashboard_matches_the_records_and_the_event_log(
+    http: httpx.AsyncClient, live_api: LiveApi, seeded: dict
+) -> None:
+    home = home_id(UNNOTIFIED_HOME)
+    response = await http.get(f"/locations/{home}/dashboard", headers=seeded[A_NAME])
+    assert response.status_code == 200, response.text
+    dashboard = response.json()
+    today = today_in_england()
+
+    live = [
+        a
+        for status in ("open", "in_progress")
+        for a in await listed(
+            http, "/actions", {"location_id": str(home), "status": status}, seeded[A_NAME]
+        )
+    ]
+    assert dashboard["actions"]["open"]["ids"] == sorted(a["id"] for a in live)
+    overdue = [a["id"] for a in live if date.fromisoformat(a["summary"]["due_date"]) < today]
+    assert dashboard["actions"]["overdue"]["ids"] == sorted(overdue)
+    assert overdue, "the demo puts an overdue action at every home: this would prove nothing"
+
+    expected = await incidents_by_category(live_api, home, today)
+    got = {c: f["total"]["count"] for c, f in dashboard["incidents"]["by_category"].items()}
+    assert got == dict(expected)
+
+    death = str(demo_id("incident", home, "death"))
+    notifiable = {i["incident_id"]: i for i in dashboard["notifiable_incidents"]["incidents"]}
+    assert notifiable[death]["notified"] is False
+    assert notifiable[death]["notified_in_time"] is False
+    assert death in dashboard["notifiable_incidents"]["overdue"]["ids"]
+    assert dashboard["alerts"] == {"open": 0, "available": False}
+
+
+async def test_the_notified_death_shows_as_notified_in_time(
+    http: httpx.AsyncClient, seeded: dict
+) -> None:
+    home = home_id(NOTIFIED_HOME)
+    dashboard = (await http.get(f"/locations/{home}/dashboard", headers=seeded[A_NAME])).json()
+    death = str(demo_id("incident", home, "death"))
+    notifiable = {i["incident_id"]: i for i in dashboard["notifiable_incidents"]["incidents"]}
+    assert notifiable[death]["notified_in_time"] is True
+    assert dashboard["notifiable_incidents"]["not_notified"]["count"] == 0
+
+
+async def test_a_home_manager_sees_only_their_own_homes_dashboard(
+    http: httpx.AsyncClient, seeded: dict
+) -> None:
+    own = await http.get(
+        f"/locations/{home_id(UNNOTIFIED_HOME)}/dashboard", headers=seeded["manager"]
+    )
+    other = await http.get(
+        f"/locations/{home_id(NOTIFIED_HOME)}/dashboard", headers=seeded["manager"]
+    )
+    assert own.status_code == 200
+    assert other.status_code == 404, other.text
+    overview = await http.get("/group/overview", headers=seeded["manager"])
+    assert [h["location_id"] for h in overview.json()["homes"]] == [str(home_id(UNNOTIFIED_HOME))]
+
+
+async def test_another_groups_admin_gets_404_for_a_home(
+    http: httpx.AsyncClient, seeded: dict
+) -> None:
+    response = await http.get(
+        f"/locations/{home_id(UNNOTIFIED_HOME)}/dashboard", headers=seeded[B_NAME]
+    )
+    assert response.status_code == 404
+    assert str(home_id(UNNOTIFIED_HOME)) not in response.text.replace(
+        f"record {home_id(UNNOTIFIED_HOME)}", ""
+    )
+
+
+async def test_the_group_overview_lists_exactly_the_groups_homes(
+    http: httpx.AsyncClient, seeded: dict
+) -> None:
+    response = await http.get(
+        "/group/overview", params={"detail": "statements"}, headers=seeded[A_NAME]
+    )
+    assert response.status_code == 200, response.text
+    overview = response.json()
+    homes = {item["id"] for item in await listed(http, "/locations", {}, seeded[A_NAME])}
+    assert {h["location_id"] for h in overview["homes"]} == homes
+    assert len(homes) == len(GROUPS[A_NAME][1])
+    ranked = overview["ranking"]["homes"]
+    assert [r["rank"] for r in ranked] == list(range(1, len(homes) + 1))
+    assert [r["score"] for r in ranked] == sorted((r["score"] for r in ranked), reverse=True)
+    rows = overview["heat_map"]["key_questions"]["rows"]
+    assert {r["location_id"] for r in rows} == homes
+    assert "safe" in overview["heat_map"]["key_questions"]["columns"]
+    assert overview["heat_map"]["quality_statements"]["rows"]
+    assert any(r["cells"]["safe"]["rag"] for r in rows)
