@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
-
-import msgspec
 
 from services.actions import commands as c
 from services.actions.decide import DECIDER, REFERENCE_PREFIX
@@ -22,7 +20,7 @@ from services.actions.schemas import (
     render,
 )
 from services.http.principal import Principal
-from services.http.records import CommandRoute, Lookups, RecordApi
+from services.http.records import CommandRoute, Lookups, RecordApi, body_as
 
 
 async def check_create(body: CreateAction, lookups: Lookups) -> Mapping[str, Any]:
@@ -53,15 +51,6 @@ def to_raise(body: CreateAction, action_id: UUID, principal: Principal) -> c.Rai
     )
 
 
-def _as(command: type) -> Callable[[Any, UUID, Principal], Any]:
-    """A command route's body becomes the command of the same field names."""
-
-    def to_command(body: Any, _action_id: UUID, _principal: Principal) -> Any:
-        return command() if body is None else command(**msgspec.structs.asdict(body))
-
-    return to_command
-
-
 API: RecordApi[Any] = RecordApi(
     decider=DECIDER,
     path="/actions",
@@ -73,35 +62,43 @@ API: RecordApi[Any] = RecordApi(
     check_create=check_create,
     reference_prefix=REFERENCE_PREFIX,
     commands=(
-        CommandRoute("open", None, _as(c.OpenAction), "Confirm a draft: it joins the live plan"),
+        CommandRoute(
+            "open", None, body_as(c.OpenAction), "Confirm a draft: it joins the live plan"
+        ),
         CommandRoute(
             "assign",
             AssignBody,
-            _as(c.ReassignAction),
+            body_as(c.ReassignAction),
             "Give it to another owner",
             check=check_owner,
         ),
-        CommandRoute("redate", RedateBody, _as(c.RedateAction), "Move the due date, with a reason"),
+        CommandRoute(
+            "redate", RedateBody, body_as(c.RedateAction), "Move the due date, with a reason"
+        ),
         CommandRoute(
             "note",
             NoteBody,
-            _as(c.NoteProgress),
+            body_as(c.NoteProgress),
             "Add a progress note (an open action moves to in progress)",
         ),
-        CommandRoute("start", None, _as(c.StartAction), "Mark the action in progress"),
-        CommandRoute("complete", CompleteBody, _as(c.CompleteAction), "Complete it, with evidence"),
+        CommandRoute("start", None, body_as(c.StartAction), "Mark the action in progress"),
+        CommandRoute(
+            "complete", CompleteBody, body_as(c.CompleteAction), "Complete it, with evidence"
+        ),
         CommandRoute(
             "verify",
             VerifyBody,
-            _as(c.VerifyAction),
+            body_as(c.VerifyAction),
             "Confirm a completed action worked (not by its owner)",
         ),
         CommandRoute(
             "reopen",
             ReasonBody,
-            _as(c.ReopenAction),
+            body_as(c.ReopenAction),
             "Reopen a completed, verified or cancelled action (reason required)",
         ),
-        CommandRoute("cancel", ReasonBody, _as(c.CancelAction), "Cancel the action, with a reason"),
+        CommandRoute(
+            "cancel", ReasonBody, body_as(c.CancelAction), "Cancel the action, with a reason"
+        ),
     ),
 )

@@ -34,7 +34,7 @@ from services.actions.events import (
 )
 from services.actions.state import ActionState, Status, evolve
 from services.frameworks import default_catalogue
-from services.kernel.decider import Context, Decider, RecordIndex
+from services.kernel.decider import Context, Decider, RecordIndex, dispatch
 from services.kernel.errors import Forbidden, InvalidCommand, InvalidTransition
 from services.kernel.events import Event
 
@@ -199,12 +199,8 @@ _HANDLERS: dict[type, Callable[[Any, ActionState | None, Context], list[Event]]]
 }
 
 
-def decide(command: Any, state: ActionState | None, context: Context) -> list[Event]:
-    """The events one command records, or a domain error saying why it is refused."""
-    handler = _HANDLERS.get(type(command))
-    if handler is None:
-        raise TypeError(f"actions do not handle {type(command).__name__}")
-    return handler(command, state, context)
+#: The events one command records, or a domain error saying why it is refused.
+decide = dispatch(_HANDLERS, "actions")
 
 
 def index(state: ActionState) -> RecordIndex:

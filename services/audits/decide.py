@@ -31,7 +31,7 @@ from services.audits.events import (
 from services.audits.scoring import rate
 from services.audits.state import AuditState, AuditStatus, FindingState, evolve, merge_answers
 from services.audits.template_decide import TemplateSnapshot
-from services.kernel.decider import Context, Decider, RecordIndex
+from services.kernel.decider import Context, Decider, RecordIndex, dispatch
 from services.kernel.errors import InvalidCommand, InvalidTransition
 from services.kernel.events import Event
 
@@ -190,12 +190,8 @@ _HANDLERS: dict[type, Callable[[Any, AuditState | None, Context], list[Event]]] 
 }
 
 
-def decide(command: Any, state: AuditState | None, context: Context) -> list[Event]:
-    """The events one command records, or a domain error saying why it is refused."""
-    handler = _HANDLERS.get(type(command))
-    if handler is None:
-        raise TypeError(f"audits do not handle {type(command).__name__}")
-    return handler(command, state, context)
+#: The events one command records, or a domain error saying why it is refused.
+decide = dispatch(_HANDLERS, "audits")
 
 
 def index(state: AuditState) -> RecordIndex:

@@ -21,7 +21,7 @@ from services.complaints.commands import (
 from services.complaints.dates import today_in_england
 from services.complaints.decide import DECIDER, REFERENCE_PREFIX, Complaint
 from services.http.principal import GROUP_WIDE_ROLES, Principal
-from services.http.records import CommandRoute, Lookups, RecordApi
+from services.http.records import CommandRoute, Lookups, RecordApi, body_as
 from services.kernel.errors import InvalidCommand
 
 
@@ -54,11 +54,6 @@ def render(state: Complaint) -> schemas.ComplaintRead:
     return schemas.to_read(state, today_in_england())
 
 
-def _as(command_type: type) -> Any:
-    """A body whose fields are exactly the command's fields."""
-    return lambda body, _id, _principal: command_type(**msgspec.structs.asdict(body))
-
-
 API: RecordApi[Complaint] = RecordApi(
     decider=DECIDER,
     path="/complaints",
@@ -73,39 +68,39 @@ API: RecordApi[Complaint] = RecordApi(
         CommandRoute(
             "acknowledge",
             schemas.AcknowledgeBody,
-            _as(AcknowledgeComplaint),
+            body_as(AcknowledgeComplaint),
             "Record the acknowledgement sent to the complainant (late ones are marked)",
         ),
         CommandRoute(
             "investigate",
             schemas.InvestigateBody,
-            _as(InvestigateComplaint),
+            body_as(InvestigateComplaint),
             "Start the investigation, or hand it to another investigator",
             check_investigator,
         ),
         CommandRoute(
             "respond",
             schemas.RespondBody,
-            _as(RespondToComplaint),
+            body_as(RespondToComplaint),
             "Record the full response and its outcome",
         ),
         CommandRoute(
             "extend",
             schemas.ExtendBody,
-            _as(ExtendResponseDeadline),
+            body_as(ExtendResponseDeadline),
             "Move the response deadline to a date the complainant agreed",
         ),
-        CommandRoute("close", schemas.CloseBody, _as(CloseComplaint), "Close the complaint"),
+        CommandRoute("close", schemas.CloseBody, body_as(CloseComplaint), "Close the complaint"),
         CommandRoute(
             "escalate",
             schemas.EscalateBody,
-            _as(EscalateComplaint),
+            body_as(EscalateComplaint),
             "Record escalation to the Local Government and Social Care Ombudsman",
         ),
         CommandRoute(
             "reopen",
             schemas.ReopenBody,
-            _as(ReopenComplaint),
+            body_as(ReopenComplaint),
             "Reopen: work resumes with a new response deadline",
         ),
     ),

@@ -108,6 +108,15 @@ class Page(msgspec.Struct, frozen=True):
     next_cursor: str | None
 
 
+def body_as(command_type: type) -> Callable[[Any, UUID, Principal], Any]:
+    """A command route whose body has exactly the command's fields (or that has no body)."""
+
+    def to_command(body: Any, _record_id: UUID, _principal: Principal) -> Any:
+        return command_type() if body is None else command_type(**msgspec.structs.asdict(body))
+
+    return to_command
+
+
 def visible_record(collection: str) -> Any:
     """Guard: the record must belong to the caller's tenant and home scope. Guards run before the
     body is parsed, so another tenant's id answers 404 whatever is sent, and nothing is disclosed."""

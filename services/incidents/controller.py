@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -10,7 +10,7 @@ from uuid import UUID
 from msgspec.structs import asdict
 
 from services.http.principal import Principal
-from services.http.records import CommandRoute, Lookups, RecordApi
+from services.http.records import CommandRoute, Lookups, RecordApi, body_as
 from services.incidents.commands import (
     AmendIncident,
     CloseIncident,
@@ -103,11 +103,6 @@ def _report(body: ReportIncidentBody, incident_id: UUID, principal: Principal) -
     return ReportIncident(incident_id=incident_id, **asdict(body))
 
 
-def _as(command: type) -> Callable[[Any, UUID, Principal], Any]:
-    """Bodies whose fields are the command's: the body becomes the command as it is."""
-    return lambda body, _incident_id, _principal: command(**asdict(body))
-
-
 API: RecordApi[IncidentState] = RecordApi(
     decider=DECIDER,
     path="/incidents",
@@ -122,40 +117,40 @@ API: RecordApi[IncidentState] = RecordApi(
         CommandRoute(
             "notify",
             NotifyBody,
-            _as(RecordNotification),
+            body_as(RecordNotification),
             "Record a notification made: CQC, council safeguarding team, HSE, family…",
         ),
         CommandRoute(
             "duty_of_candour_step",
             CandourStepBody,
-            _as(RecordCandourStep),
+            body_as(RecordCandourStep),
             "Record a duty of candour step: informed, apologised, true account, letter",
         ),
         CommandRoute(
             "investigate",
             InvestigateBody,
-            _as(StartInvestigation),
+            body_as(StartInvestigation),
             "Start the investigation under an investigator (a user)",
             check_investigator,
         ),
         CommandRoute(
             "root_cause",
             FindingBody,
-            _as(RecordRootCause),
+            body_as(RecordRootCause),
             "Record the root cause the investigation found",
         ),
-        CommandRoute("lessons", FindingBody, _as(RecordLessons), "Record the lessons learned"),
+        CommandRoute("lessons", FindingBody, body_as(RecordLessons), "Record the lessons learned"),
         CommandRoute(
             "close",
             CloseBody,
-            _as(CloseIncident),
+            body_as(CloseIncident),
             "Close after investigation, once every required notification is made",
         ),
-        CommandRoute("reopen", ReopenBody, _as(ReopenIncident), "Reopen a closed incident"),
+        CommandRoute("reopen", ReopenBody, body_as(ReopenIncident), "Reopen a closed incident"),
         CommandRoute(
             "amend",
             AmendBody,
-            _as(AmendIncident),
+            body_as(AmendIncident),
             "Correct category, severity, description or RIDDOR status; recomputes "
             "which notifications are required",
         ),

@@ -59,6 +59,20 @@ class Decider(Generic[S]):
         return self.fold(e.event for e in envelopes)
 
 
+def dispatch(
+    handlers: Mapping[type, Callable[[Any, S | None, Context], Sequence[Event]]], record: str
+) -> Callable[[Any, S | None, Context], Sequence[Event]]:
+    """A decide that hands each command type to its own pure function."""
+
+    def decide(command: Any, state: S | None, context: Context) -> Sequence[Event]:
+        handler = handlers.get(type(command))
+        if handler is None:
+            raise TypeError(f"{record} do not handle {type(command).__name__}")
+        return handler(command, state, context)
+
+    return decide
+
+
 def changed_fields(before: Any, after: Any) -> dict[str, dict[str, Any]]:
     """Field → {old, new} for every top-level field that differs between two states."""
     old = msgspec.to_builtins(before) if before is not None else {}
