@@ -93,9 +93,12 @@ def parser() -> argparse.ArgumentParser:
     api.add_argument("--host", default=None)
     api.set_defaults(run=_api)
 
-    for role in ("worker", "scheduler"):
-        process = commands.add_parser(role, parents=[common], help=f"run only the {role}")
-        process.set_defaults(run=_idle, role=role)
+    worker = commands.add_parser(
+        "worker", parents=[common], help="run only the worker (projections)"
+    )
+    worker.set_defaults(run=_worker)
+    scheduler = commands.add_parser("scheduler", parents=[common], help="run only the scheduler")
+    scheduler.set_defaults(run=_idle, role="scheduler")
     return top
 
 
@@ -236,6 +239,15 @@ def _api(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.with_(port=args.port or settings.port, host=args.host or settings.host)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
     return 0
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.worker import run_worker
+
+    async def run() -> int:
+        return await run_worker(settings, await _runtime(settings))
+
+    return asyncio.run(run())
 
 
 def _idle(args: argparse.Namespace, settings: Settings) -> int:

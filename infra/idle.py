@@ -1,4 +1,4 @@
-"""Placeholder loops for the worker and scheduler processes until their actors exist."""
+"""The scheduler process until its periodic jobs exist (the workers issue): it starts, waits and stops."""
 
 from __future__ import annotations
 

@@ -34,6 +34,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     db_pool_size: int = 10
+    #: How often the worker sweeps every tenant's projections up to date.
+    projection_sweep_seconds: float = 2.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -56,6 +58,7 @@ class Settings:
             host=get("CARETRAIL_HOST", "127.0.0.1"),
             port=int(get("CARETRAIL_PORT", "8000")),
             db_pool_size=int(get("CARETRAIL_DB_POOL_SIZE", "10")),
+            projection_sweep_seconds=float(get("CARETRAIL_PROJECTION_SWEEP_SECONDS", "2")),
         )
 
     def with_(self, **changes: object) -> Settings:

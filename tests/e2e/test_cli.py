@@ -105,6 +105,14 @@ def test_up_starts_everything_with_demo_data_and_stops_it_all_on_sigterm(tmp_pat
                 pass
             assert time.monotonic() < deadline, "caretrail up did not become ready"
             time.sleep(1)
+        for _ in range(120):  # the worker process sweeps the demo's events into the projections
+            projections = httpx.get(base + "/ready", timeout=5).json()["projections"]
+            if all(p["events_behind"] == 0 for p in projections.values()):
+                break
+            time.sleep(1)
+        assert projections and all(p["events_behind"] == 0 for p in projections.values()), (
+            projections
+        )
         children = psutil.Process(up.pid).children(recursive=True)
         roles = " ".join(" ".join(c.cmdline()) for c in children if c.is_running())
         assert " api " in roles + " " and "worker" in roles and "scheduler" in roles
