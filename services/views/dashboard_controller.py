@@ -23,8 +23,8 @@ from services.http.records import visible_record
 
 async def _documents(request: Request[Any, Any, Any], tenant_id: UUID) -> dict[str, Document]:
     runner = request.app.state.runner
-    # Interim read-your-writes: catch the tenant's projections up before reading. Once the
-    # workers keep projections up to date in the background, this call goes.
+    # The worker sweeps every few seconds; until dramatiq nudges make the background lag small,
+    # a read catches its tenant up first (cheap when nothing is new) so it shows every write.
     await runner.catch_up(tenant_id)
     documents: dict[str, Document] = await runner.documents(tenant_id, HOME_DASHBOARD.name)
     return documents

@@ -32,8 +32,8 @@ async def up_to_date(request: Request[Any, Any, Any], tenant_id: UUID) -> None:
     runner = request.app.state.runner
     min_seq = min_seq_of(request)
     if min_seq is None:
-        # Interim: until the workers keep projections caught up in the background (nudged after
-        # each append, swept periodically), every view read catches them up itself.
+        # The worker sweeps every few seconds; until dramatiq nudges make the background lag
+        # small, a read catches its tenant up first (cheap when nothing is new).
         await runner.catch_up(tenant_id)
         return
     try:
