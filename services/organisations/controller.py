@@ -12,7 +12,16 @@ from litestar.params import FromPath, JSONBody
 
 from services.http.principal import Principal
 from services.http.problems import problem_responses
-from services.http.records import CommandRoute, Lookups, RecordApi, respond, visible_record
+from services.http.records import (
+    CommandRoute,
+    Lookups,
+    RecordApi,
+    caller_of,
+    if_match_of,
+    replay_of,
+    respond,
+    visible_record,
+)
 from services.kernel.errors import Forbidden, InvalidCommand
 from services.kernel.handling import Caller, Records
 from services.organisations import directory, schemas
@@ -188,19 +197,18 @@ def _erase_handler() -> Any:
         records: NamedDependency[Records],
     ) -> Response[Any]:
         require_admin(principal)
-        await records.load(
-            principal.tenant_id, PEOPLE, record_id
-        )  # 404 if not this tenant's person
-        caller = Caller(
-            principal.tenant_id,
-            principal.user_id,
-            principal.organisation_id,
-            request.headers.get("x-request-id"),
-        )
-        await records.store.erase_subject(
-            principal.tenant_id, record_id, {"actor": str(principal.user_id)}
-        )
-        outcome = await records.execute(caller, PEOPLE, record_id, ErasePerson(reason=data.reason))
+        person, _version, _events = await records.load(principal.tenant_id, PEOPLE, record_id)
+        caller = caller_of(principal, request)
+        if not person.erased:  # the key first: once the event says "erased", it must be so
+            await records.store.erase_subject(
+                principal.tenant_id, record_id, {"actor": str(principal.user_id)}
+            )
+        # An erased person refuses a second erasure (409), unless this is a retry of the first
+        # request with the same Idempotency-Key, which answers as the first did.
+        outcome = await records.execute(
+            caller, PEOPLE, record_id, ErasePerson(reason=data.reason),
+            if_match=if_match_of(request), replay=await replay_of(request),
+        )  # fmt: skip
         return respond(PEOPLE_API, _person_response, outcome)
 
     return erase

@@ -173,3 +173,23 @@ async def test_settings_change_the_deadlines_of_new_records(
     )
     assert complaint.status_code == 201, complaint.text
     assert complaint.json()["record"]["acknowledge_by"] == "2026-11-09"  # Monday + 5 working days
+
+
+async def test_erasure_replays_with_its_idempotency_key_and_refuses_a_second_erasure(
+    http: httpx.AsyncClient, fresh_group: Group, count_events
+) -> None:
+    body = {"kind": "relative", "name": "Ivor Pennington", "location_id": str(fresh_group.homes[0])}
+    person = (await http.post("/people", json=body, headers=fresh_group.auth())).json()["id"]
+    headers = {**fresh_group.auth(), "Idempotency-Key": "erase-ivor"}
+
+    first = await http.post(f"/people/{person}/erase", json={"reason": "request"}, headers=headers)
+    events = await count_events(fresh_group.tenant_id)
+    again = await http.post(f"/people/{person}/erase", json={"reason": "request"}, headers=headers)
+    second = await http.post(
+        f"/people/{person}/erase", json={"reason": "again"}, headers=fresh_group.auth()
+    )
+
+    assert first.status_code == 200, first.text
+    assert (again.status_code, again.json()) == (200, first.json())
+    assert second.status_code == 409
+    assert await count_events(fresh_group.tenant_id) == events
