@@ -23,7 +23,7 @@ from services.http.records import (
     visible_record,
 )
 from services.kernel.errors import Forbidden, InvalidCommand
-from services.kernel.handling import Caller, Records
+from services.kernel.handling import Records
 from services.organisations import directory, schemas
 from services.organisations.groups import GROUPS, ChangeSettings, ProviderGroup
 from services.organisations.locations import (
@@ -292,12 +292,7 @@ async def change_settings(
     records: NamedDependency[Records],
 ) -> dict[str, Any]:
     require_admin(principal)
-    caller = Caller(
-        principal.tenant_id,
-        principal.user_id,
-        principal.organisation_id,
-        request.headers.get("x-request-id"),
-    )
+    caller = caller_of(principal, request)
     outcome = await records.execute(
         caller, GROUPS, principal.tenant_id, ChangeSettings(settings=data.settings)
     )

@@ -160,6 +160,32 @@ async def fresh_group(http: httpx.AsyncClient, records: Records, live_api: LiveA
     return await make_group(http, records, live_api, "Fresh Group")
 
 
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def demo_seeded(live_api: LiveApi, records: Records) -> LiveApi:
+    """The demo data (infra/demo), seeded once into the test database for the session."""
+    from infra.demo import seed_demo
+
+    await seed_demo(live_api.database.settings, live_api.runtime)
+    return live_api
+
+
+def demo_auth(
+    live_api: LiveApi, group: str, user: UUID, roles: list[str], homes: list[UUID] | None = None
+) -> dict[str, str]:
+    """Bearer headers for a demo user of the demo provider group called `group`."""
+    from infra.demo.driver import demo_id
+
+    minted = mint_token(
+        live_api.runtime.signing_key,
+        user_id=user,
+        organisation_id=demo_id("group", group),
+        organisation_kind="provider",
+        roles=roles,
+        location_ids=homes or [],
+    )
+    return {"Authorization": f"Bearer {minted}"}
+
+
 async def event_count(database: MigratedDatabase, tenant_id: UUID) -> int:
     """How many events the tenant has (as superuser: independent of the app's own reads)."""
     conn = await asyncpg.connect(asyncpg_dsn(database.superuser))

@@ -16,9 +16,7 @@ from infra.demo.driver import demo_id
 from infra.demo.organisations import GROUPS
 from projections.home_dashboard_figures import last_twelve_months
 from services.complaints.dates import ENGLAND, today_in_england
-from services.http.principal import mint_token
-from services.kernel.handling import Records
-from tests.e2e.conftest import LiveApi
+from tests.e2e.conftest import LiveApi, demo_auth
 
 A_NAME, B_NAME = list(GROUPS)
 #: Where the demo puts the death nobody notified (infra/demo/incidents.py: group 0, home 3).
@@ -26,33 +24,19 @@ UNNOTIFIED_HOME = GROUPS[A_NAME][1][3][0]
 NOTIFIED_HOME = GROUPS[A_NAME][1][0][0]
 
 
-def token(live_api: LiveApi, group: str, user: UUID, roles: list[str], homes: list[UUID]) -> dict:
-    minted = mint_token(
-        live_api.runtime.signing_key,
-        user_id=user,
-        organisation_id=demo_id("group", group),
-        organisation_kind="provider",
-        roles=roles,
-        location_ids=homes,
-    )
-    return {"Authorization": f"Bearer {minted}"}
-
-
 def home_id(name: str, group: str = A_NAME) -> UUID:
     return demo_id("home", group, name)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def seeded(live_api: LiveApi, records: Records) -> dict[str, dict]:
-    from infra.demo import seed_demo
-
-    await seed_demo(live_api.database.settings, live_api.runtime)
+async def seeded(demo_seeded: LiveApi) -> dict[str, dict]:
+    live_api = demo_seeded
     admin = {
-        n: token(live_api, n, demo_id("user", n, "admin"), ["group_admin"], []) for n in GROUPS
+        n: demo_auth(live_api, n, demo_id("user", n, "admin"), ["group_admin"]) for n in GROUPS
     }
     home = home_id(UNNOTIFIED_HOME)
     manager = demo_id("user", A_NAME, UNNOTIFIED_HOME, "manager")
-    return {**admin, "manager": token(live_api, A_NAME, manager, ["home_manager"], [home])}
+    return {**admin, "manager": demo_auth(live_api, A_NAME, manager, ["home_manager"], [home])}
 
 
 async def listed(http: httpx.AsyncClient, path: str, params: dict, headers: dict) -> list[dict]:

@@ -17,33 +17,17 @@ import pytest_asyncio
 from infra.demo.driver import demo_id
 from infra.demo.organisations import GROUPS
 from services import catalog
-from services.http.principal import mint_token
-from services.kernel.handling import Records
-from tests.e2e.conftest import LiveApi
+from tests.e2e.conftest import LiveApi, demo_auth
 
 A_NAME, B_NAME = list(GROUPS)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def seeded(live_api: LiveApi, records: Records) -> dict[str, Any]:
-    from infra.demo import seed_demo
-
-    await seed_demo(live_api.database.settings, live_api.runtime)
-    tokens = {}
-    for name in (A_NAME, B_NAME):
-        tenant, admin = demo_id("group", name), demo_id("user", name, "admin")
-        tokens[name] = {
-            "Authorization": "Bearer "
-            + mint_token(
-                live_api.runtime.signing_key,
-                user_id=admin,
-                organisation_id=tenant,
-                organisation_kind="provider",
-                roles=["group_admin"],
-                location_ids=[],
-            )
-        }
-    return tokens
+async def seeded(demo_seeded: LiveApi) -> dict[str, Any]:
+    return {
+        name: demo_auth(demo_seeded, name, demo_id("user", name, "admin"), ["group_admin"])
+        for name in (A_NAME, B_NAME)
+    }
 
 
 async def all_ids(http: httpx.AsyncClient, path: str, headers: dict[str, str]) -> set[str]:

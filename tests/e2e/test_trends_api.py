@@ -12,39 +12,23 @@ import pytest_asyncio
 
 from infra.demo.driver import demo_id
 from infra.demo.organisations import GROUPS
-from services.http.principal import mint_token
-from services.kernel.handling import Records
-from tests.e2e.conftest import LiveApi
+from tests.e2e.conftest import LiveApi, demo_auth
 
 A_NAME, B_NAME = list(GROUPS)
 HOME = "Meadowbank House"
 ENGLAND = ZoneInfo("Europe/London")
 
 
-def _auth(live_api: LiveApi, group: str, user: UUID, role: str, homes: list[UUID]) -> dict:
-    token = mint_token(
-        live_api.runtime.signing_key,
-        user_id=user,
-        organisation_id=demo_id("group", group),
-        organisation_kind="provider",
-        roles=[role],
-        location_ids=homes,
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def demo(live_api: LiveApi, records: Records) -> dict[str, Any]:
-    from infra.demo import seed_demo
-
-    await seed_demo(live_api.database.settings, live_api.runtime)
+async def demo(demo_seeded: LiveApi) -> dict[str, Any]:
+    live_api = demo_seeded
     home = demo_id("home", A_NAME, HOME)
     return {
         "home": home,
         "their_home": demo_id("home", B_NAME, "Kirkstall Court"),
-        "admin": _auth(live_api, A_NAME, demo_id("user", A_NAME, "admin"), "group_admin", []),
-        "manager": _auth(
-            live_api, A_NAME, demo_id("user", A_NAME, HOME, "manager"), "home_manager", [home]
+        "admin": demo_auth(live_api, A_NAME, demo_id("user", A_NAME, "admin"), ["group_admin"]),
+        "manager": demo_auth(
+            live_api, A_NAME, demo_id("user", A_NAME, HOME, "manager"), ["home_manager"], [home]
         ),
     }
 
