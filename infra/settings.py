@@ -36,6 +36,11 @@ class Settings:
     db_pool_size: int = 10
     #: How often the worker sweeps every tenant's projections up to date.
     projection_sweep_seconds: float = 2.0
+    # --- workers and scheduler (workers/) ---
+    # --- alert delivery: webhooks and SMTP (services/alerts/) ---
+    # --- authentication: OIDC and API keys (services/http/) ---
+    # --- external viewers (services/access/) ---
+    # --- trail: signed heads (services/trail/) ---
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +64,11 @@ class Settings:
             port=int(get("CARETRAIL_PORT", "8000")),
             db_pool_size=int(get("CARETRAIL_DB_POOL_SIZE", "10")),
             projection_sweep_seconds=float(get("CARETRAIL_PROJECTION_SWEEP_SECONDS", "2")),
+            # --- workers and scheduler ---
+            # --- alert delivery ---
+            # --- authentication ---
+            # --- external viewers ---
+            # --- trail ---
         )
 
     def with_(self, **changes: object) -> Settings:
