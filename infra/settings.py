@@ -38,6 +38,27 @@ class Settings:
     projection_sweep_seconds: float = 2.0
     # --- workers and scheduler (workers/) ---
     # --- alert delivery: webhooks and SMTP (services/alerts/) ---
+    #: SMTP server for alert e-mail; unset: e-mail deliveries fail, are retried, then dead-lettered.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "caretrail@localhost"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    #: Upgrade the SMTP connection with STARTTLS before logging in.
+    smtp_starttls: bool = False
+    #: Prefixed to the API paths in webhook payloads and mails (e.g. https://caretrail.example).
+    public_url: str = ""
+    #: Attempts at one delivery before it is dead-lettered; backoff doubles from the first delay.
+    delivery_max_attempts: int = 8
+    delivery_backoff_seconds: float = 30.0
+    delivery_backoff_cap_seconds: float = 3600.0
+    #: How long one attempt may take before another worker may take the delivery over.
+    delivery_lease_seconds: float = 120.0
+    #: How often new alerts are fanned out to subscriptions and due deliveries are sent.
+    delivery_sweep_seconds: float = 5.0
+    webhook_timeout_seconds: float = 10.0
+    #: The daily digest covers the previous day (England) and goes out from this hour on.
+    digest_hour: int = 7
     # --- authentication: OIDC and API keys (services/http/) ---
     # --- external viewers (services/access/) ---
     # --- trail: signed heads (services/trail/) ---
@@ -66,6 +87,20 @@ class Settings:
             projection_sweep_seconds=float(get("CARETRAIL_PROJECTION_SWEEP_SECONDS", "2")),
             # --- workers and scheduler ---
             # --- alert delivery ---
+            smtp_host=get("CARETRAIL_SMTP_HOST") or None,
+            smtp_port=int(get("CARETRAIL_SMTP_PORT", "25")),
+            smtp_from=get("CARETRAIL_SMTP_FROM", "caretrail@localhost"),
+            smtp_user=get("CARETRAIL_SMTP_USER") or None,
+            smtp_password=get("CARETRAIL_SMTP_PASSWORD") or None,
+            smtp_starttls=get("CARETRAIL_SMTP_STARTTLS", "false").lower() in ("1", "true", "yes"),
+            public_url=get("CARETRAIL_PUBLIC_URL", "").rstrip("/"),
+            delivery_max_attempts=int(get("CARETRAIL_DELIVERY_MAX_ATTEMPTS", "8")),
+            delivery_backoff_seconds=float(get("CARETRAIL_DELIVERY_BACKOFF_SECONDS", "30")),
+            delivery_backoff_cap_seconds=float(get("CARETRAIL_DELIVERY_BACKOFF_CAP_SECONDS", "3600")),
+            delivery_lease_seconds=float(get("CARETRAIL_DELIVERY_LEASE_SECONDS", "120")),
+            delivery_sweep_seconds=float(get("CARETRAIL_DELIVERY_SWEEP_SECONDS", "5")),
+            webhook_timeout_seconds=float(get("CARETRAIL_WEBHOOK_TIMEOUT_SECONDS", "10")),
+            digest_hour=int(get("CARETRAIL_DIGEST_HOUR", "7")),
             # --- authentication ---
             # --- external viewers ---
             # --- trail ---

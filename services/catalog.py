@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from services.actions.controller import API as ACTIONS_API
+from services.alerts import subscriptions_controller
+from services.alerts.subscriptions import SUBSCRIPTION_EVENTS
 from services.audits.controller import API as AUDITS_API
 from services.audits.template_controller import TEMPLATE_API
 from services.complaints.controller import API as COMPLAINTS_API
@@ -31,8 +33,9 @@ HANDLERS: tuple[Any, ...] = (
     *frameworks.HANDLERS,
     *governance.HANDLERS,
     *dashboard_controller.HANDLERS,
+    subscriptions_controller.ROUTER,
 )
-EVENT_TYPES: tuple[type[Event], ...] = (*ORGANISATION_EVENTS,)
+EVENT_TYPES: tuple[type[Event], ...] = (*ORGANISATION_EVENTS, *SUBSCRIPTION_EVENTS)
 
 
 def event_registry() -> EventRegistry:
