@@ -3,7 +3,7 @@ immutability triggers, row-level security and the application role's grants."""
 
 from __future__ import annotations
 
-from eventstore.append_sql import (
+from eventstore.append_sql_0001 import (
     APPEND_FUNCTION,
     APPEND_ONE_FUNCTION,
     BEGIN_APPEND_FUNCTION,
