@@ -1,5 +1,6 @@
 """Read models: pure projections over the event log, their tables, and the runner feeding them."""
 
+from projections.detector_facts import DETECTOR_FACTS
 from projections.home_dashboard import HOME_DASHBOARD
 from projections.lag import Lag
 from projections.projection import (
@@ -15,7 +16,7 @@ from projections.record_counts import RECORD_COUNTS
 from projections.runner import BeforeCommit, Runner, UnknownProjection
 
 #: Every projection the workers run, in one list the composition root reads.
-PROJECTIONS: tuple[Projection, ...] = (RECORD_COUNTS, HOME_DASHBOARD)
+PROJECTIONS: tuple[Projection, ...] = (RECORD_COUNTS, HOME_DASHBOARD, DETECTOR_FACTS)
 
 __all__ = [
     "EVERY_EVENT_TYPE",

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from services.actions.controller import API as ACTIONS_API
+from services.alerts import controller as alerts
 from services.alerts import subscriptions_controller
+from services.alerts.events import EVENTS as ALERT_EVENTS
 from services.alerts.subscriptions import SUBSCRIPTION_EVENTS
 from services.audits.controller import API as AUDITS_API
 from services.audits.template_controller import TEMPLATE_API
@@ -33,9 +35,10 @@ HANDLERS: tuple[Any, ...] = (
     *frameworks.HANDLERS,
     *governance.HANDLERS,
     *dashboard_controller.HANDLERS,
+    *alerts.HANDLERS,
     subscriptions_controller.ROUTER,
 )
-EVENT_TYPES: tuple[type[Event], ...] = (*ORGANISATION_EVENTS, *SUBSCRIPTION_EVENTS)
+EVENT_TYPES: tuple[type[Event], ...] = (*ORGANISATION_EVENTS, *SUBSCRIPTION_EVENTS, *ALERT_EVENTS)
 
 
 def event_registry() -> EventRegistry:

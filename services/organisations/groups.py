@@ -8,6 +8,7 @@ from uuid import UUID
 
 import msgspec
 
+from services.alerts import settings as alert_rules
 from services.complaints import decide as complaints
 from services.incidents import notifications as incident_rules
 from services.kernel.decider import Context, Decider, RecordIndex
@@ -19,6 +20,7 @@ from services.organisations.events import ProviderGroupRegistered, ProviderGroup
 #: context declares the settings it reads, and a provider group may change any of them.
 DEFAULT_SETTINGS: Mapping[str, int | float | str | bool] = {
     **incident_rules.DEFAULTS,
+    **alert_rules.DEFAULTS,
     complaints.ACKNOWLEDGE_SETTING: complaints.DEFAULT_ACKNOWLEDGE_WORKING_DAYS,
     complaints.RESPONSE_SETTING: complaints.DEFAULT_RESPONSE_WORKING_DAYS,
 }

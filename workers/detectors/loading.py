@@ -1,0 +1,63 @@
+"""A provider group as the detectors see it, loaded from its read models: the home_dashboard and
+detector_facts projections, the users index (who is deactivated) and the tenant settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventstore.connection import tenant_transaction
+from projections import Runner
+from projections.detector_facts import DETECTOR_FACTS, empty
+from projections.home_dashboard import HOME_DASHBOARD
+from services.complaints.dates import local_date
+from services.kernel.handling import Records
+from workers.detectors.model import GroupState, Home
+
+
+async def load_group(
+    records: Records, runner: Runner, tenant_id: UUID, now: datetime
+) -> GroupState:
+    """The tenant's open homes, settings and deactivated users at `now` (projections are read as
+    they stand: callers catch them up first when they need the latest events)."""
+    dashboards = await runner.documents(tenant_id, HOME_DASHBOARD.name)
+    facts = await runner.documents(tenant_id, DETECTOR_FACTS.name)
+    settings = await tenant_settings(records, tenant_id)
+    async with tenant_transaction(records.store.pool, tenant_id) as conn:
+        inactive = await conn.fetch(
+            "SELECT record_id FROM records WHERE tenant_id = $1 AND collection = 'users'"
+            " AND status = 'deactivated'",
+            tenant_id,
+        )
+    homes = tuple(
+        Home(dashboard=doc, facts=facts.get(doc_id) or empty(doc_id))
+        for doc_id, doc in sorted(dashboards.items())
+        if doc.get("registered") and not doc.get("closed")
+    )
+    return GroupState(
+        homes=homes,
+        settings=settings,
+        now=now,
+        today=local_date(now),
+        inactive_users=frozenset(str(r["record_id"]) for r in inactive),
+    )
+
+
+async def tenant_settings(records: Records, tenant_id: UUID) -> dict[str, Any]:
+    """The tenant's settings: its changes over every context's defaults."""
+    if records.load_settings is None:
+        return {}
+    async with tenant_transaction(records.store.pool, tenant_id) as conn:
+        return dict(await records.load_settings(conn, tenant_id))
+
+
+async def quality_leads(records: Records, tenant_id: UUID) -> tuple[UUID, ...]:
+    """The tenant's active quality leads: whom an unacknowledged alert is escalated to."""
+    async with tenant_transaction(records.store.pool, tenant_id) as conn:
+        rows = await conn.fetch(
+            "SELECT record_id FROM records WHERE tenant_id = $1 AND collection = 'users'"
+            " AND status = 'active' AND summary->'roles' ? 'quality_lead' ORDER BY record_id",
+            tenant_id,
+        )
+    return tuple(UUID(str(r["record_id"])) for r in rows)
