@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 from litestar import Request, Response, Router, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from eventstore.connection import tenant_transaction
 from services.alerts import delivery_store
@@ -130,7 +130,7 @@ async def create(
 async def listing(
     principal: NamedDependency[Principal],
     records: NamedDependency[Records],
-    status: SubscriptionStatus | None = None,
+    status: FromQuery[SubscriptionStatus | None] = None,
     cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
 ) -> SubscriptionPage:
@@ -199,7 +199,7 @@ async def deliveries(
     record_id: FromPath[UUID],
     principal: NamedDependency[Principal],
     records: NamedDependency[Records],
-    status: DeliveryStatus | None = None,
+    status: FromQuery[DeliveryStatus | None] = None,
     cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
 ) -> DeliveryPage:
