@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 from uuid import UUID
 
@@ -84,10 +85,23 @@ async def raw_connection(source: ConnectionSource) -> AsyncIterator[Any]:
         yield conn
 
 
+#: Set for the length of a request whose caller may not read a whole tenant (an external
+#: viewer, services/access/binding.py): given the tenant a transaction is for, the
+#: (setting, value) to bind instead of it, or None to bind the tenant as usual.
+ReadBinding = Callable[[UUID], "tuple[str, str] | None"]
+read_binding: ContextVar[ReadBinding | None] = ContextVar("read_binding", default=None)
+
+
 @asynccontextmanager
 async def tenant_transaction(source: ConnectionSource, tenant_id: UUID) -> AsyncIterator[Any]:
     """A transaction whose row-level security sees only `tenant_id` (set_config(..., true):
-    local to the transaction, so nothing leaks to the next user of a pooled connection)."""
+    local to the transaction, so nothing leaks to the next user of a pooled connection), or
+    only what the request's `read_binding` lets it see of that tenant."""
+    narrowed = read_binding.get()
+    setting, value = (narrowed(tenant_id) if narrowed else None) or (
+        TENANT_SETTING,
+        str(tenant_id),
+    )
     async with borrower(source)() as conn, conn.transaction():
-        await conn.execute("SELECT set_config($1, $2, true)", TENANT_SETTING, str(tenant_id))
+        await conn.execute("SELECT set_config($1, $2, true)", setting, value)
         yield conn

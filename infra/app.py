@@ -30,6 +30,7 @@ from services.http.principal import current_principal
 from services.http.problems import EXCEPTION_HANDLERS, problem
 from services.kernel.handling import Records
 from services.organisations.directory import load_settings
+from workers.nudge import nudge_after_writes, start_nudging, stop_nudging
 
 API_PREFIX = "/api/v1"
 
@@ -111,11 +112,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         pool = await open_database(resolved.urls.app, settings.db_pool_size)
         engine = create_engine(resolved.urls.app, pool_size=1)
         app.state.engine = engine
+        app.state.nudger = nudger = start_nudging(settings, resolved)  # see nudge_after_writes
         app.state.records = build_records(pool, resolved)
         app.state.runner = Runner(app.state.records.store, PROJECTIONS)
         try:
             yield
         finally:
+            stop_nudging(nudger)
             await pool.close()
             await engine.dispose()
 
@@ -125,7 +128,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     return Litestar(
         route_handlers=[health, ready, metrics, api_router()],
         lifespan=[database],
-        middleware=[request_context],
+        middleware=[request_context, nudge_after_writes],
         dependencies={"records": Provide(records, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         logging_config=None,  # infra.logs has configured structlog and the stdlib loggers

@@ -94,11 +94,13 @@ def parser() -> argparse.ArgumentParser:
     api.set_defaults(run=_api)
 
     worker = commands.add_parser(
-        "worker", parents=[common], help="run only the worker (projections)"
+        "worker", parents=[common], help="run only the worker (dramatiq actors)"
     )
     worker.set_defaults(run=_worker)
-    scheduler = commands.add_parser("scheduler", parents=[common], help="run only the scheduler")
-    scheduler.set_defaults(run=_idle, role="scheduler")
+    scheduler = commands.add_parser(
+        "scheduler", parents=[common], help="run only the scheduler (periodic jobs)"
+    )
+    scheduler.set_defaults(run=_scheduler)
     return top
 
 
@@ -244,16 +246,13 @@ def _api(args: argparse.Namespace, settings: Settings) -> int:
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from infra.worker import run_worker
 
-    async def run() -> int:
-        return await run_worker(settings, await _runtime(settings))
-
-    return asyncio.run(run())
+    return run_worker(settings, asyncio.run(_runtime(settings)))
 
 
-def _idle(args: argparse.Namespace, settings: Settings) -> int:
-    from infra.idle import run_until_stopped
+def _scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.scheduler import run_scheduler
 
-    return run_until_stopped(args.role)
+    return run_scheduler(settings, asyncio.run(_runtime(settings)))
 
 
 async def _runtime(settings: Settings) -> Runtime:

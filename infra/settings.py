@@ -37,6 +37,13 @@ class Settings:
     #: How often the worker sweeps every tenant's projections up to date.
     projection_sweep_seconds: float = 2.0
     # --- workers and scheduler (workers/) ---
+    #: Threads per worker process running messages (async actors share one event loop).
+    worker_threads: int = 4
+    #: Retries after a message's first failure before it is dead-lettered.
+    worker_max_retries: int = 5
+    #: Backoff before the first retry, doubling each retry up to `worker_max_backoff_ms`.
+    worker_min_backoff_ms: int = 1000
+    worker_max_backoff_ms: int = 300_000
     # --- alert delivery: webhooks and SMTP (services/alerts/) ---
     #: SMTP server for alert e-mail; unset: e-mail deliveries fail, are retried, then dead-lettered.
     smtp_host: str | None = None
@@ -86,6 +93,10 @@ class Settings:
             db_pool_size=int(get("CARETRAIL_DB_POOL_SIZE", "10")),
             projection_sweep_seconds=float(get("CARETRAIL_PROJECTION_SWEEP_SECONDS", "2")),
             # --- workers and scheduler ---
+            worker_threads=int(get("CARETRAIL_WORKER_THREADS", "4")),
+            worker_max_retries=int(get("CARETRAIL_WORKER_MAX_RETRIES", "5")),
+            worker_min_backoff_ms=int(get("CARETRAIL_WORKER_MIN_BACKOFF_MS", "1000")),
+            worker_max_backoff_ms=int(get("CARETRAIL_WORKER_MAX_BACKOFF_MS", "300000")),
             # --- alert delivery ---
             smtp_host=get("CARETRAIL_SMTP_HOST") or None,
             smtp_port=int(get("CARETRAIL_SMTP_PORT", "25")),

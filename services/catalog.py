@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.access import access_log, overview
+from services.access.controller import API as GRANTS_API
+from services.access.events import ExternalRecordsRead
 from services.actions.controller import API as ACTIONS_API
 from services.alerts import controller as alerts
 from services.alerts import subscriptions_controller
@@ -29,6 +32,7 @@ RECORD_APIS: tuple[RecordApi[Any], ...] = (
     INCIDENTS_API,
     COMPLAINTS_API,
     FEEDBACK_API,
+    GRANTS_API,
 )
 HANDLERS: tuple[Any, ...] = (
     *organisations.HANDLERS,
@@ -37,8 +41,15 @@ HANDLERS: tuple[Any, ...] = (
     *dashboard_controller.HANDLERS,
     *alerts.HANDLERS,
     subscriptions_controller.ROUTER,
+    *overview.HANDLERS,
+    access_log.access_log,
 )
-EVENT_TYPES: tuple[type[Event], ...] = (*ORGANISATION_EVENTS, *SUBSCRIPTION_EVENTS, *ALERT_EVENTS)
+EVENT_TYPES: tuple[type[Event], ...] = (
+    *ORGANISATION_EVENTS,
+    *SUBSCRIPTION_EVENTS,
+    *ALERT_EVENTS,
+    ExternalRecordsRead,
+)
 
 
 def event_registry() -> EventRegistry:

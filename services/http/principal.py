@@ -28,11 +28,19 @@ class Principal:
     organisation_kind: str
     roles: tuple[str, ...]
     location_ids: tuple[UUID, ...]
+    #: External viewers only: the provider group this request reads (services/access/viewer.py).
+    viewing: UUID | None = None
 
     @property
     def tenant_id(self) -> UUID:
-        """A provider user's tenant is their provider group."""
-        return self.organisation_id
+        """A provider user's tenant is their provider group; an external viewer's is the group
+        the request reads (its own organisation, matching no provider's rows, when none)."""
+        return self.viewing if self.viewing is not None else self.organisation_id
+
+    @property
+    def external(self) -> bool:
+        """A local authority or regulator user: reads granted homes only, never writes."""
+        return self.organisation_kind in ("local_authority", "regulator")
 
     @property
     def group_wide(self) -> bool:
@@ -47,6 +55,8 @@ class Principal:
         self, location_id: UUID | None, collection: str, record_id: object
     ) -> None:
         """Out-of-scope records answer exactly like missing ones: 404, nothing disclosed."""
+        if location_id is None and self.external:
+            raise RecordNotFound(collection, record_id)  # grants are of homes only
         if self.group_wide or location_id is None:
             return
         if location_id not in self.location_ids:
@@ -109,4 +119,8 @@ async def current_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Prin
     structlog.contextvars.bind_contextvars(
         tenant_id=str(principal.organisation_id), user_id=str(principal.user_id)
     )
+    if principal.external:
+        from services.access.viewer import external_principal
+
+        return await external_principal(request, principal)  # type: ignore[no-any-return]
     return principal

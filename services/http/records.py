@@ -19,6 +19,7 @@ from services.kernel.decider import Decider
 from services.kernel.errors import Forbidden, InvalidCommand, RecordNotFound
 from services.kernel.handling import Caller, Outcome, Records, Replay
 from services.kernel.index import IndexedRecord
+from workers.nudge import WRITTEN_TENANT
 
 S = TypeVar("S")
 MAX_PAGE = 200
@@ -148,6 +149,8 @@ def caller_of(principal: Principal, request: Request[Any, Any, Any]) -> Caller:
     if principal.organisation_kind != "provider":
         raise Forbidden("only provider users can change records")
     request_id = request.headers.get("x-request-id")
+    # After a 2xx answer, workers.nudge.nudge_after_writes nudges this tenant's projections.
+    request.state[WRITTEN_TENANT] = principal.tenant_id
     return Caller(principal.tenant_id, principal.user_id, principal.organisation_id, request_id)
 
 

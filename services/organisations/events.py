@@ -8,7 +8,10 @@ from uuid import UUID
 from services.kernel.events import Event
 
 ServiceType = Literal["residential", "nursing", "homecare", "supported_living"]
-Role = Literal["group_admin", "quality_lead", "home_manager", "staff"]
+ProviderRole = Literal["group_admin", "quality_lead", "home_manager", "staff"]
+#: Users of local authorities and regulators (services/access): they read granted homes only.
+ExternalRole = Literal["la_officer", "inspector"]
+Role = Literal[ProviderRole, ExternalRole]
 PersonKind = Literal["resident", "staff", "relative", "complainant", "other"]
 
 

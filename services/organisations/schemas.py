@@ -7,7 +7,7 @@ from uuid import UUID
 
 import msgspec
 
-from services.organisations.events import PersonKind, Role, ServiceType
+from services.organisations.events import PersonKind, ProviderRole, ServiceType
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
@@ -71,12 +71,12 @@ class RegionRead(msgspec.Struct, frozen=True, kw_only=True):
 class CreateUser(Body, frozen=True, kw_only=True):
     name: Name
     email: Email
-    roles: Annotated[tuple[Role, ...], msgspec.Meta(min_length=1, max_length=4)]
+    roles: Annotated[tuple[ProviderRole, ...], msgspec.Meta(min_length=1, max_length=4)]
     location_ids: Annotated[tuple[UUID, ...], msgspec.Meta(max_length=500)] = ()
 
 
 class ChangeAccess(Body, frozen=True, kw_only=True):
-    roles: Annotated[tuple[Role, ...], msgspec.Meta(min_length=1, max_length=4)]
+    roles: Annotated[tuple[ProviderRole, ...], msgspec.Meta(min_length=1, max_length=4)]
     location_ids: Annotated[tuple[UUID, ...], msgspec.Meta(max_length=500)] = ()
 
 

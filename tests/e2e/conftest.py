@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -203,6 +206,40 @@ def count_events(live_api: LiveApi) -> Any:
         return await event_count(live_api.database, tenant_id)
 
     return count
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private RabbitMQ node (Debian's rabbitmq-server, which .ci/run installs) started for
+    the session on free ports; its amqp:// URL. Fails, never skips, when the server is missing."""
+    from tests.e2e.live_processes import rabbitmq_server
+
+    with rabbitmq_server(tmp_path_factory.mktemp("rabbitmq")) as url:
+        yield url
+
+
+@pytest.fixture
+def live_workers(live_api: LiveApi, tmp_path: Path) -> Iterator[Any]:
+    """Start real `caretrail` processes against the test database (stopped after the test):
+    `live_workers(broker_url=None, roles=("worker", "scheduler"), env={...})` returns a
+    tests.e2e.live_processes.LiveProcesses (per-role JSON logs, `wait_for_log`, `api_url` when
+    "api" is a role). broker_url None = the default postgresql:// broker (the test database);
+    pass `rabbitmq_url` for RabbitMQ. `env` sets CARETRAIL_* settings of the processes."""
+    from tests.e2e.live_processes import running
+
+    with contextlib.ExitStack() as stack:
+
+        def start(
+            broker_url: str | None = None,
+            roles: tuple[str, ...] = ("worker", "scheduler"),
+            env: dict[str, str] | None = None,
+        ) -> Any:
+            folder = Path(tempfile.mkdtemp(prefix="processes-", dir=tmp_path))
+            return stack.enter_context(
+                running(live_api.database, live_api.runtime, folder, roles, broker_url, env or {})
+            )
+
+        yield start
 
 
 _ = asyncio

@@ -1,0 +1,94 @@
+"""An external viewer's principal for one request: which provider tenant the request is about,
+and which of that tenant's homes are granted to the viewer's organisation right now.
+
+The tenant comes from the record in the path (looked up through row-level security bound to
+the organisation, so only granted homes' records are found) or from `?location_id=`. Grants are
+read on every request, never from the token: a revoked or expired grant stops access at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+from uuid import UUID
+
+from eventstore.connection import raw_connection
+from services.access import binding
+from services.access.organisations import EXTERNAL_KINDS
+from services.access.schema import EXTERNAL_SETTING
+
+_CURRENT_GRANTS = """
+SELECT DISTINCT tenant_id, location_id FROM access_grants
+ WHERE organisation_id = $1 AND NOT revoked
+   AND valid_from <= now() AND (valid_until IS NULL OR valid_until > now())
+ ORDER BY tenant_id, location_id"""
+
+_RECORD = """
+SELECT tenant_id, location_id FROM records
+ WHERE tenant_id = ANY($1::uuid[]) AND collection = $2 AND record_id = $3"""
+
+
+def is_external(principal: Any) -> bool:
+    return principal.organisation_kind in EXTERNAL_KINDS
+
+
+async def granted_homes(pool: Any, organisation_id: UUID) -> list[tuple[UUID, UUID]]:
+    """(tenant, home) pairs the organisation may read now, read through its own RLS binding."""
+    async with raw_connection(pool) as conn, conn.transaction():
+        await conn.execute(
+            "SELECT set_config($1, $2, true)", EXTERNAL_SETTING, str(organisation_id)
+        )
+        rows = await conn.fetch(_CURRENT_GRANTS, organisation_id)
+    return [(UUID(str(r["tenant_id"])), UUID(str(r["location_id"]))) for r in rows]
+
+
+async def external_principal(connection: Any, principal: Any) -> Any:
+    """`principal` narrowed to this request: `viewing` the provider tenant it is about (None if
+    none is), `location_ids` that tenant's homes granted now. Binds the request's reads."""
+    slot = binding.current_request()
+    if slot.resolved is not None:
+        return slot.resolved
+    binding.bind_viewer(principal.organisation_id, principal.organisation_kind, principal.user_id)
+    pool = connection.app.state.records.store.pool
+    homes = await granted_homes(pool, principal.organisation_id)
+    tenant = await _tenant_of_request(connection, pool, principal.organisation_id, homes)
+    resolved = dataclasses.replace(
+        principal,
+        viewing=tenant,
+        location_ids=tuple(home for t, home in homes if t == tenant),
+    )
+    slot.resolved = resolved
+    return resolved
+
+
+async def _tenant_of_request(
+    connection: Any, pool: Any, organisation_id: UUID, homes: list[tuple[UUID, UUID]]
+) -> UUID | None:
+    record_id = connection.path_params.get("record_id")
+    if isinstance(record_id, UUID):
+        collection = _collection_of(connection.url.path, record_id)
+        tenants = sorted({t for t, _home in homes})
+        async with raw_connection(pool) as conn, conn.transaction():
+            await conn.execute(
+                "SELECT set_config($1, $2, true)", EXTERNAL_SETTING, str(organisation_id)
+            )
+            row = await conn.fetchrow(_RECORD, tenants, collection, record_id)
+        if row is None:
+            return None
+        tenant = UUID(str(row["tenant_id"]))
+        location = UUID(str(row["location_id"]))
+        binding.disclose(tenant, [location], [(collection, record_id)])
+        return tenant
+    location_id = connection.query_params.get("location_id")
+    for tenant, home in homes:
+        if str(home) == location_id:
+            binding.disclose(tenant, [home])
+            return tenant
+    return None
+
+
+def _collection_of(path: str, record_id: UUID) -> str:
+    """`/api/v1/{collection}/{id}[/...]`: the path segment before the record id."""
+    parts = path.strip("/").split("/")
+    index = parts.index(str(record_id)) if str(record_id) in parts else 0
+    return parts[index - 1] if index > 0 else ""
