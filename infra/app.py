@@ -25,6 +25,7 @@ from infra.requests import request_context
 from infra.settings import Settings
 from projections import PROJECTIONS, Runner
 from services import catalog
+from services.access.middleware import external_viewers
 from services.http import routes as record_routes
 from services.http.principal import current_principal
 from services.http.problems import EXCEPTION_HANDLERS, problem
@@ -128,7 +129,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     return Litestar(
         route_handlers=[health, ready, metrics, api_router()],
         lifespan=[database],
-        middleware=[request_context, nudge_after_writes],
+        middleware=[request_context, nudge_after_writes, external_viewers],
         dependencies={"records": Provide(records, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         logging_config=None,  # infra.logs has configured structlog and the stdlib loggers
