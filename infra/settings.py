@@ -66,6 +66,11 @@ class Settings:
     webhook_timeout_seconds: float = 10.0
     #: The daily digest covers the previous day (England) and goes out from this hour on.
     digest_hour: int = 7
+    # --- alert detectors (workers/detectors/, workers/alerting.py) ---
+    #: How often the scheduler has every tenant's detectors run (time alone makes things late).
+    detector_sweep_seconds: float = 60.0
+    #: How often unacknowledged alerts are checked for escalation.
+    escalation_sweep_seconds: float = 300.0
     # --- authentication: OIDC and API keys (services/http/) ---
     # --- external viewers (services/access/) ---
     # --- trail: signed heads (services/trail/) ---
@@ -112,6 +117,9 @@ class Settings:
             delivery_sweep_seconds=float(get("CARETRAIL_DELIVERY_SWEEP_SECONDS", "5")),
             webhook_timeout_seconds=float(get("CARETRAIL_WEBHOOK_TIMEOUT_SECONDS", "10")),
             digest_hour=int(get("CARETRAIL_DIGEST_HOUR", "7")),
+            # --- alert detectors ---
+            detector_sweep_seconds=float(get("CARETRAIL_DETECTOR_SWEEP_SECONDS", "60")),
+            escalation_sweep_seconds=float(get("CARETRAIL_ESCALATION_SWEEP_SECONDS", "300")),
             # --- authentication ---
             # --- external viewers ---
             # --- trail ---
