@@ -10,4 +10,5 @@ every process (API, worker, scheduler), after it has set the broker.
 #: Every module of actors, imported by `workers.broker.configure`.
 ACTOR_MODULES: list[str] = [
     "workers.projections",
+    "workers.alerting",
 ]
