@@ -14,6 +14,7 @@ import httpx
 
 from services.kernel.handling import Records
 from tests.alert_receivers import smtp_sink, webhook_receiver
+from tests.e2e.alert_scenarios import Scenarios
 from tests.e2e.conftest import Group
 from tests.integration.alert_delivery_support import deliveries, raise_alert
 
@@ -46,12 +47,17 @@ async def delivered(
         await asyncio.sleep(0.1)
 
 
-async def test_an_alert_reaches_a_webhook_signed_and_a_mailbox_through_real_workers(
-    http: httpx.AsyncClient, fresh_group: Group, live_workers: Any, records: Records
+async def test_a_missed_cqc_notification_reaches_a_webhook_signed_and_a_mailbox(
+    http: httpx.AsyncClient, fresh_group: Group, live_workers: Any
 ) -> None:
+    """All through HTTP and real processes: a death reported with a 0-hour CQC window makes the
+    detectors raise a high `statutory_deadline` alert, which the workers deliver."""
+    statutory = {"kinds": ["statutory_deadline"]}
     with webhook_receiver() as receiver, smtp_sink() as sink:
         hook = await subscribe(
-            http, fresh_group, {"channel": "webhook", "name": "pager", "url": receiver.url}
+            http,
+            fresh_group,
+            {"channel": "webhook", "name": "pager", "url": receiver.url, "filters": statutory},
         )
         receiver.secret = hook["secret"]
         mail = await subscribe(
@@ -62,20 +68,23 @@ async def test_an_alert_reaches_a_webhook_signed_and_a_mailbox_through_real_work
                 "name": "lead",
                 "address": "lead@x.example",
                 "modes": ["immediate"],
+                "filters": statutory,
             },
         )
+        incident = await Scenarios(http, fresh_group).death_not_notified()
         smtp = {"CARETRAIL_SMTP_HOST": sink.host, "CARETRAIL_SMTP_PORT": str(sink.port)}
-        live_workers(env=FAST | smtp)
+        live_workers(env=FAST | smtp | {"CARETRAIL_DETECTOR_SWEEP_SECONDS": "1"})
 
-        event_id = await raise_alert(records.store, fresh_group.tenant_id, severity="high")
-
-        [hooked] = await delivered(http, fresh_group, hook["id"], timeout=30)
+        [hooked] = await delivered(http, fresh_group, hook["id"], timeout=60)
         [mailed] = await delivered(http, fresh_group, mail["id"], timeout=30)
 
     [got] = receiver.received
-    assert got.verified and got.webhook_id == hooked["id"]
-    assert got.payload["data"]["event_id"] == str(event_id)
-    assert hooked["alert_event_id"] == str(event_id) and mailed["alert_event_id"] == str(event_id)
+    assert got.verified, "the standardwebhooks library verified the signature"
+    assert got.webhook_id == hooked["id"]
+    data = got.payload["data"]
+    assert (data["kind"], data["severity"]) == ("statutory_deadline", "high")
+    assert incident in {record["id"] for record in data["records"]}
+    assert hooked["alert_event_id"] == data["event_id"] == mailed["alert_event_id"]
     [message] = sink.messages
     assert message["To"] == "lead@x.example"
     assert message["Message-ID"] == f"<{mailed['id']}@caretrail>"
@@ -86,7 +95,14 @@ async def test_a_worker_killed_mid_delivery_and_restarted_delivers_exactly_once(
 ) -> None:
     with webhook_receiver(delay=20) as receiver:
         hook = await subscribe(
-            http, fresh_group, {"channel": "webhook", "name": "pager", "url": receiver.url}
+            http,
+            fresh_group,
+            {
+                "channel": "webhook",
+                "name": "pager",
+                "url": receiver.url,
+                "filters": {"kinds": ["statutory_deadline"]},
+            },
         )
         receiver.secret = hook["secret"]
         first = live_workers(roles=("worker", "scheduler"), env=FAST)
