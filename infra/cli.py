@@ -62,6 +62,19 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--admin-name", default="Group administrator")
     create.set_defaults(run=_tenant_create)
 
+    external = commands.add_parser(
+        "external", parents=[common], help="local authorities and regulators (external viewers)"
+    )
+    external_commands = external.add_subparsers(required=True, metavar="ACTION")
+    create_external = external_commands.add_parser(
+        "create", parents=[common], help="create a local authority or regulator and its first user"
+    )
+    create_external.add_argument("--kind", choices=("local_authority", "regulator"), required=True)
+    create_external.add_argument("--name", required=True)
+    create_external.add_argument("--user-email", required=True)
+    create_external.add_argument("--user-name", required=True)
+    create_external.set_defaults(run=_external_create)
+
     projections = commands.add_parser(
         "projections", parents=[common], help="rebuild read models, or show how far behind they are"
     )
@@ -165,6 +178,18 @@ def _tenant_create(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> str:
         return await create_tenant(
             await _runtime(settings), args.name, args.admin_email, args.admin_name
+        )
+
+    print(asyncio.run(run()))
+    return 0
+
+
+def _external_create(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.access_cli import create_external
+
+    async def run() -> str:
+        return await create_external(
+            await _runtime(settings), args.kind, args.name, args.user_email, args.user_name
         )
 
     print(asyncio.run(run()))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 import structlog
 
 from infra.admin import open_records
+from infra.demo.access import seed_external_viewers
 from infra.demo.actions import seed_actions
 from infra.demo.audits import seed_audits
 from infra.demo.complaints import seed_complaints
@@ -40,6 +41,7 @@ async def seed_demo(settings: Settings, runtime: Runtime) -> None:
         await seed_incidents(driver, groups, today)
         await seed_audits(driver, groups, today)
         await seed_complaints(driver, groups, today)
+        await seed_external_viewers(driver, groups, today - timedelta(days=185), today)
         log.info(
             "demo data seeded",
             groups=[g.name for g in groups],

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest_asyncio
@@ -310,3 +310,54 @@ async def test_the_access_log_shows_each_provider_only_the_reads_of_its_own_home
         await http.get("/access-log", headers=council.headers),
     ]
     assert [r.status_code for r in forbidden] == [403, 403]
+
+
+async def overview_homes(http: httpx.AsyncClient, token: str | None) -> tuple[set[str], set[str]]:
+    assert token is not None
+    response = await http.get("/la/overview", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return {h["name"] for h in body["homes"]}, {p["name"] for p in body["providers"]}
+
+
+async def test_the_demo_councils_and_inspector_see_what_they_were_granted(
+    http: httpx.AsyncClient, demo_seeded: LiveApi
+) -> None:
+    from infra.admin import token_for
+    from infra.demo.organisations import GROUPS
+
+    runtime = demo_seeded.runtime
+    leeds = await overview_homes(
+        http, await token_for(runtime, "quality.officer@leeds.gov.example", 1)
+    )
+    assert leeds == ({"Meadowbank House", "Rosewood Lodge", "Kirkstall Court"}, set(GROUPS))
+    bradford = await overview_homes(
+        http, await token_for(runtime, "quality.officer@bradford.gov.example", 1)
+    )
+    assert bradford == ({"Holly Bank", "Saltaire View", "Shipley Gardens"}, set(GROUPS))
+    cqc = await overview_homes(http, await token_for(runtime, "inspector@cqc.example", 1))
+    assert cqc == ({"Roundhay Grange"}, {"Northern Lights Homes"})
+
+
+async def test_the_cli_creates_an_external_organisation_whose_user_can_sign_in(
+    http: httpx.AsyncClient, live_api: LiveApi
+) -> None:
+    import json
+
+    from infra.access_cli import create_external
+    from infra.admin import token_for
+
+    email = f"officer-{uuid4().hex[:6]}@kirklees.gov.example"
+    created = json.loads(
+        await create_external(
+            live_api.runtime, "local_authority", "Kirklees Council", email, "K. Officer"
+        )
+    )
+    token = await token_for(live_api.runtime, email, 1)
+    me = await http.get("/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200, me.text
+    assert (me.json()["organisation_id"], me.json()["organisation_kind"], me.json()["roles"]) == (
+        created["organisation_id"],
+        "local_authority",
+        ["la_officer"],
+    )
