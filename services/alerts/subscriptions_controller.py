@@ -19,6 +19,7 @@ from services.alerts.subscriptions import (
     CancelSubscription,
     SubscribeEmail,
     SubscribeWebhook,
+    SubscriptionFilters,
 )
 from services.alerts.subscriptions_schemas import (
     CreatedSubscription,
@@ -56,7 +57,7 @@ def new_secret() -> str:
 
 def _command(body: CreateSubscription, subscription_id: UUID) -> Any:
     body.check()
-    filters = body.filters.value()
+    filters = body.filters.value() if body.filters else SubscriptionFilters()
     if body.channel == "webhook":
         assert body.url is not None
         return SubscribeWebhook(
@@ -95,7 +96,7 @@ async def create(
     records: NamedDependency[Records],
 ) -> Response[CreatedSubscription]:
     caller = caller_of(principal, request)
-    for location_id in data.filters.location_ids:
+    for location_id in data.filters.location_ids if data.filters else ():
         if await records.find(principal.tenant_id, "locations", location_id) is None:
             raise InvalidCommand(
                 "filters.location_ids", f"no location {location_id} in this provider group"

@@ -49,7 +49,7 @@ class CreateSubscription(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
     url: Url | None = None
     address: Address | None = None
     modes: Annotated[list[EmailMode], msgspec.Meta(max_length=2)] = []
-    filters: FiltersBody = FiltersBody()
+    filters: FiltersBody | None = None
 
     def check(self) -> None:
         """The fields each channel needs, and none of the other's (422 naming the field)."""
