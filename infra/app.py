@@ -31,6 +31,7 @@ from services.http.principal import current_principal
 from services.http.problems import EXCEPTION_HANDLERS, problem
 from services.kernel.handling import Records
 from services.organisations.directory import load_settings
+from services.trail.heads import TrailKey
 from workers.nudge import nudge_after_writes, start_nudging, stop_nudging
 
 API_PREFIX = "/api/v1"
@@ -143,5 +144,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                 }
             ),
         ),
-        state=State({"settings": settings, "signing_key": resolved.signing_key}),
+        state=State(
+            {
+                "settings": settings,
+                "signing_key": resolved.signing_key,
+                "trail_key": (
+                    TrailKey.from_base64(resolved.trail_key) if resolved.trail_key else None
+                ),
+            }
+        ),
     )

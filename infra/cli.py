@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from uuid import UUID
 
@@ -48,9 +49,31 @@ def parser() -> argparse.ArgumentParser:
     )
     db_url.set_defaults(run=_db_url)
 
-    verify = commands.add_parser("verify", parents=[common], help="recompute a tenant's hash chain")
-    verify.add_argument("--tenant", type=UUID, required=True)
+    verify = commands.add_parser(
+        "verify",
+        parents=[common],
+        help="recompute a tenant's hash chain (--tenant ID), or check an evidence pack offline"
+        " (PACK.zip --public-key KEYFILE)",
+    )
+    verify.add_argument("pack", nargs="?", help="an evidence pack from `caretrail export`")
+    verify.add_argument("--tenant", type=UUID)
+    verify.add_argument("--public-key", help="the key file GET /api/v1/trail/public-key serves")
     verify.set_defaults(run=_verify)
+
+    export = commands.add_parser(
+        "export", parents=[common], help="write an evidence pack of one home's events"
+    )
+    export.add_argument("--location", type=UUID, required=True, help="the home (location id)")
+    export.add_argument("--from", dest="first_day", type=date.fromisoformat, required=True)
+    export.add_argument("--to", dest="last_day", type=date.fromisoformat, required=True)
+    export.add_argument("--out", type=Path, required=True, help="the zip file to write")
+    export.add_argument("--personal", choices=("sealed", "decrypted"), default="sealed")
+    export.set_defaults(run=_export)
+
+    public_key = commands.add_parser(
+        "public-key", parents=[common], help="print the trail's public key (JSON)"
+    )
+    public_key.set_defaults(run=_public_key)
 
     tenant = commands.add_parser("tenant", parents=[common], help="manage provider groups")
     tenant_commands = tenant.add_subparsers(required=True, metavar="ACTION")
@@ -159,6 +182,17 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
     from eventstore import verify_chain
     from infra.database import create_engine
 
+    if args.pack is not None:
+        from services.trail import verify_pack
+
+        if args.public_key is None:
+            print("checking a pack needs --public-key KEYFILE", file=sys.stderr)
+            return 2
+        return verify_pack.run(args.pack, args.public_key)
+    if args.tenant is None:
+        print("give --tenant ID (the chain) or PACK.zip --public-key KEYFILE", file=sys.stderr)
+        return 2
+
     async def run() -> bool:
         runtime = await _runtime(settings)
         engine = create_engine(runtime.urls.owner, pool_size=1)
@@ -170,6 +204,27 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
         return report.ok
 
     return 0 if asyncio.run(run()) else 1
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.trail_cli import export_pack
+
+    async def run() -> str:
+        return await export_pack(await _runtime(settings), args)
+
+    try:
+        print(asyncio.run(run()))
+    except LookupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _public_key(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.trail_cli import public_key_document
+
+    print(public_key_document(asyncio.run(_runtime(settings))))
+    return 0
 
 
 def _tenant_create(args: argparse.Namespace, settings: Settings) -> int:

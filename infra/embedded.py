@@ -4,6 +4,7 @@ every `caretrail` subcommand finds the database of a running system."""
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import secrets
@@ -30,24 +31,46 @@ class Runtime:
     urls: DatabaseUrls
     kek: str
     signing_key: str
+    #: Base64 Ed25519 seed of the trail key (services/trail/); None: heads cannot be signed.
+    trail_key: str | None = None
 
 
 def load_secrets(data_dir: Path) -> dict[str, str]:
     """The embedded system's generated secrets (KEK, role passwords), made once, mode 0600."""
     path = data_dir / SECRETS_FILE
     if path.exists():
-        return json.loads(path.read_text())
+        found: dict[str, str] = json.loads(path.read_text())
+        return found if "trail_key" in found else _add_trail_key(path)
     data_dir.mkdir(parents=True, exist_ok=True)
     made = {
         "kek": base64.b64encode(os.urandom(32)).decode(),
         "owner_password": secrets.token_urlsafe(24),
         "app_password": secrets.token_urlsafe(24),
         "signing_key": secrets.token_urlsafe(32),
+        "trail_key": base64.b64encode(os.urandom(32)).decode(),
     }
+    _write_secrets(path, made)
+    return made
+
+
+def _add_trail_key(path: Path) -> dict[str, str]:
+    """Secrets made before the trail was signed get its key, once, whoever starts first."""
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        found: dict[str, str] = json.loads(path.read_text())
+        if "trail_key" not in found:
+            found["trail_key"] = base64.b64encode(os.urandom(32)).decode()
+            staged = path.with_suffix(".new")
+            staged.unlink(missing_ok=True)
+            _write_secrets(staged, found)
+            os.replace(staged, path)
+    return found
+
+
+def _write_secrets(path: Path, values: dict[str, str]) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
-        json.dump(made, out)
-    return made
+        json.dump(values, out)
 
 
 def _pgserver() -> Any:
@@ -80,7 +103,10 @@ async def start_embedded(settings: Settings) -> tuple[Any, Runtime]:
         server.get_uri(), settings, found["owner_password"], found["app_password"]
     )
     return server, Runtime(
-        urls, settings.kek or found["kek"], settings.dev_signing_key or found["signing_key"]
+        urls,
+        settings.kek or found["kek"],
+        settings.dev_signing_key or found["signing_key"],
+        settings.trail_signing_key or found["trail_key"],
     )
 
 
@@ -116,9 +142,14 @@ def configured_runtime(settings: Settings) -> Runtime:
         settings.database_url, settings.app_role, settings.app_password
     )
     kek, signing_key = settings.kek, settings.dev_signing_key
-    if kek is None or signing_key is None:
+    trail_key = settings.trail_signing_key
+    if kek is None or signing_key is None or trail_key is None:
         if settings.production:
-            raise RuntimeError("CARETRAIL_KEK and the token signing key must be set in production")
+            raise RuntimeError(
+                "CARETRAIL_KEK, the token signing key and CARETRAIL_TRAIL_SIGNING_KEY must be set"
+                " in production"
+            )
         found = load_secrets(settings.data_dir)
         kek, signing_key = kek or found["kek"], signing_key or found["signing_key"]
-    return Runtime(DatabaseUrls(owner=settings.database_url, app=app), kek, signing_key)
+        trail_key = trail_key or found["trail_key"]
+    return Runtime(DatabaseUrls(owner=settings.database_url, app=app), kek, signing_key, trail_key)

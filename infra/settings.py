@@ -74,6 +74,10 @@ class Settings:
     # --- authentication: OIDC and API keys (services/http/) ---
     # --- external viewers (services/access/) ---
     # --- trail: signed heads (services/trail/) ---
+    #: Base64 of the 32-byte Ed25519 seed that signs trail heads and evidence packs.
+    trail_signing_key: str | None = None
+    #: How often the scheduler has every tenant's current head signed.
+    trail_head_seconds: float = 300.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -123,6 +127,8 @@ class Settings:
             # --- authentication ---
             # --- external viewers ---
             # --- trail ---
+            trail_signing_key=get("CARETRAIL_TRAIL_SIGNING_KEY") or None,
+            trail_head_seconds=float(get("CARETRAIL_TRAIL_HEAD_SECONDS", "300")),
         )
 
     def with_(self, **changes: object) -> Settings:

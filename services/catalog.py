@@ -20,6 +20,7 @@ from services.frameworks import controller as frameworks
 from services.http.records import RecordApi
 from services.incidents.controller import API as INCIDENTS_API
 from services.kernel.events import Event, EventRegistry
+from services.trail import controller as trail
 from services.organisations import controller as organisations
 from services.organisations.events import EVENTS as ORGANISATION_EVENTS
 from services.views import dashboard_controller, governance
@@ -43,6 +44,7 @@ HANDLERS: tuple[Any, ...] = (
     subscriptions_controller.ROUTER,
     *overview.HANDLERS,
     access_log.access_log,
+    *trail.HANDLERS,
 )
 EVENT_TYPES: tuple[type[Event], ...] = (
     *ORGANISATION_EVENTS,

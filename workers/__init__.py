@@ -10,5 +10,6 @@ every process (API, worker, scheduler), after it has set the broker.
 #: Every module of actors, imported by `workers.broker.configure`.
 ACTOR_MODULES: list[str] = [
     "workers.projections",
+    "workers.trail",
     "workers.alerting",
 ]

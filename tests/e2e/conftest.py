@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import secrets
 import socket
@@ -39,7 +40,10 @@ class LiveApi:
 @pytest.fixture(scope="session")
 def live_api(database: MigratedDatabase) -> Iterator[LiveApi]:
     runtime = Runtime(
-        DatabaseUrls(database.owner, database.app), database.kek, secrets.token_urlsafe(32)
+        DatabaseUrls(database.owner, database.app),
+        database.kek,
+        secrets.token_urlsafe(32),
+        trail_key=base64.b64encode(secrets.token_bytes(32)).decode(),
     )
     app = create_app(database.settings.with_(log_level="WARNING"), runtime)
     with socket.socket() as probe:

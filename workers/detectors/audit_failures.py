@@ -34,7 +34,7 @@ def completed_audits(home: Home) -> list[Completed]:
             completed_at=moment(audit["completed_at"]),
             framework=audit["framework"],
             statements=audit.get("statements", {}),
-            answers=home.facts["answers"].get(audit_id, {}),
+            answers=home.facts["answers"].get(audit_id, {}).get("answers", {}),
         )
         for audit_id, audit in home.dashboard["audits"].items()
         if audit["status"] == "completed"

@@ -26,7 +26,7 @@ def recurring_incidents(group: GroupState) -> list[Finding]:
             if home_since < occurred <= group.now:
                 by_category.setdefault(incident["category"], []).append(incident_id)
             if person_since < occurred <= group.now:
-                for person in home.facts["people"].get(incident_id, ()):
+                for person in home.facts["people"].get(incident_id, {}).get("ids", ()):
                     by_person.setdefault(person, []).append((occurred, home.id, incident_id))
         for category, ids in sorted(by_category.items()):
             if len(ids) >= max(1, home_count):

@@ -1,0 +1,30 @@
+"""Open alerts on the home dashboard and group overview: each home's unresolved alerts (its own,
+and group-level ones that concern it), with their ids and the list URLs that show them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from services.alerts import queries
+from services.alerts.state import UNRESOLVED
+
+API = "/api/v1"
+
+
+def alert_figure(home_id: str, alert_ids: Iterable[str]) -> dict[str, Any]:
+    ids = sorted(alert_ids)
+    return {
+        "open": len(ids),
+        "available": True,
+        "ids": ids,
+        "urls": [f"{API}/alerts?location_id={home_id}&status={s}" for s in sorted(UNRESOLVED)],
+    }
+
+
+async def add_open_alerts(pool: Any, tenant_id: UUID, figures: Iterable[dict[str, Any]]) -> None:
+    """Set `alerts` in each home's dashboard figures (a dict with `location_id`)."""
+    by_home = queries.open_by_home(await queries.unresolved(pool, tenant_id))
+    for home in figures:
+        home["alerts"] = alert_figure(home["location_id"], by_home.get(home["location_id"], []))

@@ -1,0 +1,37 @@
+"""The `signed_heads` table: every head the trail key signed, append-only, tenant-isolated."""
+
+from __future__ import annotations
+
+from eventstore.schema import immutability_triggers, split_statements, tenant_policy
+
+TENANT_TABLES = ("signed_heads",)
+
+TABLES = """
+CREATE TABLE signed_heads (
+    tenant_id   uuid NOT NULL,
+    seq         bigint NOT NULL CHECK (seq > 0),
+    chain_hash  bytea NOT NULL,
+    root_hash   bytea NOT NULL,
+    signed_at   timestamptz NOT NULL,
+    key_id      text NOT NULL,
+    signature   bytea NOT NULL,
+    PRIMARY KEY (tenant_id, seq)
+);
+"""
+
+
+def grants(app_role: str) -> str:
+    return f"GRANT SELECT, INSERT ON signed_heads TO {app_role};\n"
+
+
+def upgrade_sql(app_role: str) -> list[str]:
+    parts = [
+        TABLES,
+        immutability_triggers("signed_heads"),
+        tenant_policy("signed_heads"),
+        grants(app_role),
+    ]
+    return [statement for part in parts for statement in split_statements(part)]
+
+
+DOWNGRADE_SQL = ["DROP TABLE IF EXISTS signed_heads"]

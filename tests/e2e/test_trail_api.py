@@ -1,0 +1,181 @@
+"""Signed heads, inclusion proofs and consistency proofs over real HTTP, checked with the same
+verifiers an inspector runs, against chain hashes read independently as the superuser."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+import httpx
+import pytest_asyncio
+
+from infra.database import asyncpg_dsn
+from services.kernel.handling import Records
+from services.trail.heads import TrailKey, sign_every_head
+from services.trail.merkle import MerkleTree
+from services.trail.verify_pack import (
+    event_hash,
+    head_message,
+    leaf_hash,
+    link,
+    load_public_key,
+    signature_ok,
+    verify_consistency,
+    verify_inclusion,
+)
+from tests.e2e.conftest import Group, LiveApi, make_group
+from tests.e2e.test_actions_api import action_body
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def trail_group(http: httpx.AsyncClient, records: Records, live_api: LiveApi) -> Group:
+    group = await make_group(http, records, live_api, "Trail Group")
+    for home in group.homes:
+        body = action_body(group, location_id=str(home))
+        assert (await http.post("/actions", json=body, headers=group.auth())).status_code == 201
+    return group
+
+
+async def stored_chain(live_api: LiveApi, tenant_id: UUID) -> list[tuple[UUID, bytes, Any]]:
+    conn = await asyncpg.connect(asyncpg_dsn(live_api.database.superuser))
+    try:
+        rows = await conn.fetch(
+            "SELECT event_id, chain_hash, location_id FROM events WHERE tenant_id = $1"
+            " ORDER BY seq",
+            tenant_id,
+        )
+    finally:
+        await conn.close()
+    return [(r["event_id"], bytes(r["chain_hash"]), r["location_id"]) for r in rows]
+
+
+async def public_key(http: httpx.AsyncClient) -> bytes:
+    response = await http.get("/trail/public-key")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["algorithm"] == "Ed25519"
+    assert load_public_key(document["pem"]) == load_public_key(response.text)
+    return load_public_key(response.text)
+
+
+async def test_the_public_key_is_the_runtimes_and_the_head_is_signed_over_the_stored_trail(
+    http: httpx.AsyncClient, live_api: LiveApi, trail_group: Group
+) -> None:
+    key = await public_key(http)
+    assert key == TrailKey.from_base64(str(live_api.runtime.trail_key)).public_key
+    response = await http.get("/trail/head", headers=trail_group.auth("staff"))
+    assert response.status_code == 200
+    head = response.json()
+    stored = await stored_chain(live_api, trail_group.tenant_id)
+    assert head["tenant_id"] == str(trail_group.tenant_id)
+    assert head["seq"] == len(stored)
+    assert head["chain_hash"] == stored[-1][1].hex()
+    assert head["root_hash"] == MerkleTree([h for _e, h, _l in stored]).root.hex()
+    assert signature_ok(key, head["signature"], head_message(head))
+    forged = {**head, "seq": head["seq"] + 1}
+    assert not signature_ok(key, head["signature"], head_message(forged))
+    assert (await http.get("/trail/head")).status_code == 401
+
+
+async def test_an_inclusion_proof_verifies_and_respects_the_callers_homes(
+    http: httpx.AsyncClient, live_api: LiveApi, trail_group: Group, other_group: Group
+) -> None:
+    key = await public_key(http)
+    stored = await stored_chain(live_api, trail_group.tenant_id)
+    at_home = {home: [e for e, _h, loc in stored if loc == home] for home in trail_group.homes}
+    event_id = at_home[trail_group.homes[0]][-1]
+    response = await http.get(f"/trail/proof/{event_id}", headers=trail_group.auth("home_manager"))
+    assert response.status_code == 200, response.text
+    proof = response.json()
+    head = proof["head"]
+    assert signature_ok(key, head["signature"], head_message(head))
+    chain_hash = bytes.fromhex(proof["chain_hash"])
+    previous = bytes.fromhex(proof["previous_chain_hash"])
+    assert link(previous, event_hash(proof["envelope"])) == chain_hash
+    path = [bytes.fromhex(p) for p in proof["audit_path"]]
+    root = bytes.fromhex(head["root_hash"])
+    assert verify_inclusion(leaf_hash(chain_hash), proof["seq"] - 1, head["seq"], path, root)
+    assert not verify_inclusion(leaf_hash(previous), proof["seq"] - 1, head["seq"], path, root)
+    # The manager of home 0 cannot see home 1's events; no one sees another group's.
+    elsewhere = at_home[trail_group.homes[1]][-1]
+    hidden = await http.get(f"/trail/proof/{elsewhere}", headers=trail_group.auth("home_manager"))
+    assert hidden.status_code == 404
+    foreign = await http.get(f"/trail/proof/{event_id}", headers=other_group.auth())
+    assert foreign.status_code == 404
+    missing = await http.get(f"/trail/proof/{uuid4()}", headers=trail_group.auth())
+    assert missing.status_code == 404
+    wrong_home = await http.get(
+        f"/trail/proof/{event_id}",
+        params={"location_id": str(trail_group.homes[1])},
+        headers=trail_group.auth(),
+    )
+    assert wrong_home.status_code == 404
+
+
+async def test_a_newer_head_is_proved_consistent_with_an_older_one(
+    http: httpx.AsyncClient, live_api: LiveApi, trail_group: Group, records: Records
+) -> None:
+    first = (await http.get("/trail/head", headers=trail_group.auth())).json()
+    created = await http.post("/actions", json=action_body(trail_group), headers=trail_group.auth())
+    assert created.status_code == 201
+    key = TrailKey.from_base64(str(live_api.runtime.trail_key))
+    signed = await sign_every_head(records.store.pool, key, datetime.now(UTC))
+    second_seq = signed[trail_group.tenant_id]
+    assert second_seq > first["seq"]
+    again = await sign_every_head(records.store.pool, key, datetime.now(UTC))
+    assert again[trail_group.tenant_id] == second_seq  # nothing new: no second signature
+    response = await http.get(
+        "/trail/consistency",
+        params={"first": first["seq"], "second": second_seq},
+        headers=trail_group.auth(),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["first"] == first
+    assert body["second"]["seq"] == second_seq
+    proof = [bytes.fromhex(p) for p in body["proof"]]
+    old_root, new_root = (bytes.fromhex(body[k]["root_hash"]) for k in ("first", "second"))
+    assert verify_consistency(first["seq"], old_root, second_seq, new_root, proof)
+    assert not verify_consistency(first["seq"], new_root, second_seq, new_root, proof)
+    backwards = await http.get(
+        "/trail/consistency",
+        params={"first": second_seq, "second": first["seq"]},
+        headers=trail_group.auth(),
+    )
+    assert backwards.status_code == 422
+    assert backwards.json()["errors"][0]["field"] == "second"
+    unsigned = await http.get(
+        "/trail/consistency",
+        params={"first": first["seq"], "second": second_seq + 1000},
+        headers=trail_group.auth(),
+    )
+    assert unsigned.status_code == 404
+
+
+async def test_signed_heads_are_append_only_and_tenant_isolated(
+    live_api: LiveApi, trail_group: Group
+) -> None:
+    conn = await asyncpg.connect(asyncpg_dsn(live_api.database.app))
+    try:
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(uuid4()))
+            assert await conn.fetchval("SELECT count(*) FROM signed_heads") == 0
+        async with conn.transaction():
+            await conn.execute(
+                "SELECT set_config('app.tenant_id', $1, true)", str(trail_group.tenant_id)
+            )
+            assert await conn.fetchval("SELECT count(*) FROM signed_heads") >= 1
+        for statement in ("UPDATE signed_heads SET seq = seq", "DELETE FROM signed_heads"):
+            try:
+                async with conn.transaction():
+                    await conn.execute(
+                        "SELECT set_config('app.tenant_id', $1, true)", str(trail_group.tenant_id)
+                    )
+                    await conn.execute(statement)
+            except asyncpg.PostgresError:
+                continue
+            raise AssertionError(f"{statement} was allowed")
+    finally:
+        await conn.close()
