@@ -11,5 +11,6 @@ every process (API, worker, scheduler), after it has set the broker.
 ACTOR_MODULES: list[str] = [
     "workers.projections",
     "workers.trail",
+    "workers.delivery",
     "workers.alerting",
 ]
