@@ -126,16 +126,14 @@ async def attempt(
             records, conn, tenant_id, claimed.subscription_id
         )
         content = await _content(records, conn, tenant_id, claimed, target) if target else None
-    bound = log.bind(
-        tenant_id=str(tenant_id), delivery_id=str(delivery_id), attempt=claimed.attempt
-    )
     if claimed.attempt > config.max_attempts:
-        return await _dead(
-            records, tenant_id, claimed, "a worker stopped during the last attempt", bound
+        return await _record(
+            records, tenant_id, claimed, "dead", "a worker stopped during the last attempt"
         )
     if target is None or target.subscription.status == "cancelled":
-        await _finish(records, tenant_id, claimed, "cancelled", "the subscription was cancelled")
-        return Attempted(delivery_id, "cancelled")
+        return await _record(
+            records, tenant_id, claimed, "cancelled", "the subscription was cancelled"
+        )
     try:
         if content is None:
             raise NotDeliverable("the alert event is not in the log")
@@ -143,35 +141,37 @@ async def attempt(
     except Exception as exc:  # any failure to send is this attempt's failure, retried
         error = f"{type(exc).__name__}: {exc}"
         if claimed.attempt >= config.max_attempts:
-            return await _dead(records, tenant_id, claimed, error, bound)
+            return await _record(records, tenant_id, claimed, "dead", error)
         delay = retry_delay(claimed.attempt, config.backoff_seconds, config.backoff_cap_seconds)
-        await _finish(records, tenant_id, claimed, "pending", error, delay.total_seconds())
-        bound.warning(
-            "alert delivery failed, will retry", error=error, retry_in=delay.total_seconds()
-        )
-        return Attempted(delivery_id, "pending", delay.total_seconds())
-    await _finish(records, tenant_id, claimed, "delivered")
-    bound.info("alert delivered", channel=claimed.channel, purpose=claimed.purpose)
-    return Attempted(delivery_id, "delivered")
+        return await _record(records, tenant_id, claimed, "pending", error, delay.total_seconds())
+    return await _record(records, tenant_id, claimed, "delivered")
 
 
-async def _dead(
-    records: Records, tenant_id: UUID, claimed: Claim, error: str, bound: Any
-) -> Attempted:
-    await _finish(records, tenant_id, claimed, "dead", error)
-    bound.error(
-        "alert delivery dead-lettered", error=error, subscription_id=str(claimed.subscription_id)
-    )
-    return Attempted(claimed.delivery_id, "dead")
-
-
-async def _finish(
+async def _record(
     records: Records,
     tenant_id: UUID,
     claimed: Claim,
     status: str,
     error: str | None = None,
     retry_in: float | None = None,
-) -> None:
+) -> Attempted:
+    """Write the attempt's outcome and log it; nothing is written if the lease ran out and a
+    later attempt took the delivery over meanwhile (that attempt's outcome stands)."""
     async with tenant_transaction(records.store.pool, tenant_id) as conn:
-        await delivery_store.finish(conn, tenant_id, claimed, status, error, retry_in)
+        written = await delivery_store.finish(conn, tenant_id, claimed, status, error, retry_in)
+    bound = log.bind(
+        tenant_id=str(tenant_id),
+        delivery_id=str(claimed.delivery_id),
+        subscription_id=str(claimed.subscription_id),
+        attempt=claimed.attempt,
+    )
+    if not written:
+        bound.warning("alert delivery outcome superseded by a later attempt", outcome=status)
+        return Attempted(claimed.delivery_id, None)
+    if status == "dead":
+        bound.error("alert delivery dead-lettered", error=error)
+    elif status == "pending":
+        bound.warning("alert delivery failed, will retry", error=error, retry_in=retry_in)
+    else:
+        bound.info(f"alert delivery {status}", channel=claimed.channel, purpose=claimed.purpose)
+    return Attempted(claimed.delivery_id, status, retry_in)

@@ -17,6 +17,7 @@ import structlog
 from eventstore import EventStore
 from eventstore.connection import tenant_transaction
 from services import catalog
+from services.alerts import delivery_store
 from services.alerts.delivery_attempt import Courier, DeliveryConfig, attempt
 from services.alerts.delivery_email import SmtpConfig
 from services.alerts.delivery_fanout import fan_out, owe_digests
@@ -144,6 +145,45 @@ async def test_after_the_last_attempt_the_delivery_is_dead_lettered_and_logged(
     assert row["dead_lettered_at"] is not None and "HTTP 500" in row["last_error"]
     dead = [e for e in logs if e["event"] == "alert delivery dead-lettered"]
     assert len(dead) == 1 and dead[0]["log_level"] == "error"
+
+
+async def test_a_dead_workers_claim_is_taken_over_when_its_lease_ends(
+    records: Records, store: EventStore, tenant: UUID, http: httpx.AsyncClient
+) -> None:
+    with webhook_receiver() as receiver:
+        _subscription, receiver.secret = await subscribe_webhook(records, tenant, receiver.url)
+        await raise_alert(store, tenant)
+        [delivery_id] = await fan_out(records, tenant)
+        async with tenant_transaction(store.pool, tenant) as conn:  # a worker claims, then dies
+            lost = await delivery_store.claim(conn, tenant, delivery_id, lease_seconds=0.3)
+        assert lost is not None
+        assert (await attempt(records, courier(http), tenant, delivery_id)).status is None
+        await asyncio.sleep(0.4)
+        done = await attempt(records, courier(http), tenant, delivery_id)
+        async with tenant_transaction(store.pool, tenant) as conn:  # its late word is ignored
+            assert not await delivery_store.finish(conn, tenant, lost, "pending", "too late")
+
+    assert done.status == "delivered"
+    assert [r.webhook_id for r in receiver.received] == [str(delivery_id)]
+    [row] = await deliveries(store, tenant)
+    assert (row["status"], row["attempts"], row["last_error"]) == ("delivered", 2, None)
+
+
+async def test_a_worker_dying_in_the_last_attempt_leaves_a_dead_letter_not_a_loop(
+    records: Records, store: EventStore, tenant: UUID, http: httpx.AsyncClient
+) -> None:
+    with webhook_receiver() as receiver:
+        _subscription, receiver.secret = await subscribe_webhook(records, tenant, receiver.url)
+        await raise_alert(store, tenant)
+        [delivery_id] = await fan_out(records, tenant)
+        async with tenant_transaction(store.pool, tenant) as conn:
+            await delivery_store.claim(conn, tenant, delivery_id, lease_seconds=0.01)
+        await asyncio.sleep(0.05)
+        done = await attempt(records, courier(http, max_attempts=1), tenant, delivery_id)
+
+    assert done.status == "dead" and receiver.received == []
+    [row] = await deliveries(store, tenant)
+    assert row["status"] == "dead" and "worker stopped" in row["last_error"]
 
 
 async def test_a_cancelled_subscription_is_sent_nothing_more(
