@@ -2,6 +2,7 @@
 
 from projections.detector_facts import DETECTOR_FACTS
 from projections.home_dashboard import HOME_DASHBOARD
+from projections.home_dashboard_records import HOME_RECORDS
 from projections.lag import Lag
 from projections.projection import (
     EVERY_EVENT_TYPE,
@@ -16,7 +17,12 @@ from projections.record_counts import RECORD_COUNTS
 from projections.runner import BeforeCommit, Runner, UnknownProjection
 
 #: Every projection the workers run, in one list the composition root reads.
-PROJECTIONS: tuple[Projection, ...] = (RECORD_COUNTS, HOME_DASHBOARD, DETECTOR_FACTS)
+PROJECTIONS: tuple[Projection, ...] = (
+    RECORD_COUNTS,
+    HOME_DASHBOARD,
+    HOME_RECORDS,
+    DETECTOR_FACTS,
+)
 
 __all__ = [
     "EVERY_EVENT_TYPE",

@@ -1,17 +1,28 @@
-"""One document per home with the facts its dashboard is computed from (no personal fields).
+"""One document per home with what its dashboard needs now (no personal fields), kept bounded.
 
-The document keeps only ids, dates, categories, statuses and scores, keyed by record id, so that
+The document keeps ids, dates, categories, statuses and scores, keyed by record id, so that
 every figure can name the records behind it. Anything that depends on "today" (overdue, ages,
 the last twelve months) is left to read time: see projections/home_dashboard_figures.py.
+
+So that a dashboard costs the same after ten years as after one, the document holds the
+records that can still show, not the home's whole history:
+- actions and complaints while open, and for CLOSED_KEPT_DAYS after they close;
+- incidents that occurred within INCIDENTS_KEPT_DAYS, or with a required notification not made;
+- audits scheduled or in progress, and the last AUDITS_KEPT_PER_TEMPLATE completed of each
+  template (the dashboard uses the latest; the repeated-failure detector the few before).
+"Now" is the time of the event being folded, so a replay gives the same document. A record let
+go of that comes back (a reopened action or complaint, an old incident amended) is kept as
+`{"revived": true}`; readers fill it in from its home_records document
+(projections/home_dashboard_reading.py).
 """
 
 from __future__ import annotations
 
-import copy
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from eventstore import RecordedEvent
+from projections.home_dashboard_records import CREATIONS, KIND_OF, apply_to_record
 from projections.projection import Document, Projection
 from services.actions import events as actions
 from services.audits import events as audits
@@ -20,29 +31,28 @@ from services.incidents import events as incidents
 from services.kernel.events import Event, EventRegistry
 from services.organisations import events as organisations
 
+CLOSED_KEPT_DAYS = 90
+INCIDENTS_KEPT_DAYS = 400  # thirteen months and a little: the dashboard shows twelve
+AUDITS_KEPT_PER_TEMPLATE = 12
+
 _LOCATION_EVENTS: tuple[type[Event], ...] = (
     organisations.LocationRegistered,
     organisations.LocationDetailsChanged,
     organisations.LocationClosed,
 )
 _REGISTRY = EventRegistry()
-_REGISTRY.add(
-    *_LOCATION_EVENTS,
-    *actions.ACTION_EVENTS,
-    *incidents.EVENTS,
-    *complaints.COMPLAINT_EVENTS,
-    *audits.AUDIT_EVENTS,
-)
-HANDLED = frozenset(
-    t.type_name()
-    for t in (
-        *_LOCATION_EVENTS,
-        *actions.ACTION_EVENTS,
-        *incidents.EVENTS,
-        *complaints.COMPLAINT_EVENTS,
-        *audits.AUDIT_EVENTS,
-    )
-)
+_REGISTRY.add(*_LOCATION_EVENTS, *KIND_OF)
+HANDLED = frozenset(t.type_name() for t in (*_LOCATION_EVENTS, *KIND_OF))
+#: Statuses after which a record only waits to be let go of.
+_CLOSED = {"actions": ("completed", "verified", "cancelled"), "complaints": ("closed",)}
+#: Events that bring back a record the document let go of.
+_REVIVING = (actions.ActionReopened, complaints.ComplaintReopened, incidents.IncidentAmended)
+_ACTION_STATUS: dict[type[Event], str] = {
+    actions.ActionCompleted: "completed",
+    actions.ActionVerified: "verified",
+    actions.ActionCancelled: "cancelled",
+    actions.ActionReopened: "open",
+}
 
 
 def document_ids(event: RecordedEvent) -> tuple[str, ...]:
@@ -61,33 +71,29 @@ def empty(location_id: str) -> Document:
         "complaints": {},
         "audits": {},
         "last_seq": 0,
+        "pruned_on": None,
     }
 
 
 def evolve(document: Document | None, event: RecordedEvent) -> Document:
     """Fold one event into its home's document. Events at or below `last_seq` were applied
-    already, so replaying them changes nothing."""
+    already, so replaying them changes nothing. Copy on write: only the touched record is
+    copied, never the whole document."""
     current = document or empty(str(event.location_id))
     if event.seq <= current["last_seq"]:
         return current
-    doc = copy.deepcopy(current)
-    apply(doc, str(event.stream_id), _REGISTRY.decode(event).event)
-    doc["last_seq"] = event.seq
+    doc = {**current, "last_seq": event.seq}
+    typed = _REGISTRY.decode(event).event
+    if isinstance(typed, _LOCATION_EVENTS):
+        _location(doc, typed)
+    else:
+        kind = KIND_OF[type(typed)]
+        section = doc[kind] = dict(current[kind])
+        _record(section, kind, str(event.stream_id), typed, event.recorded_at)
+        if isinstance(typed, audits.AuditCompleted):
+            _keep_latest_audits(section, typed.template_id)
+    _prune(doc, event.recorded_at)
     return doc
-
-
-def apply(doc: Document, record_id: str, event: Event) -> None:
-    """Change `doc` (a private copy) by one typed event about record `record_id`."""
-    if isinstance(event, _LOCATION_EVENTS):
-        _location(doc, event)
-    elif isinstance(event, actions.ACTION_EVENTS):
-        _action(doc["actions"], record_id, event)
-    elif isinstance(event, incidents.EVENTS):
-        _incident(doc["incidents"], record_id, event)
-    elif isinstance(event, complaints.COMPLAINT_EVENTS):
-        _complaint(doc["complaints"], record_id, event)
-    elif isinstance(event, audits.AUDIT_EVENTS):
-        _audit(doc["audits"], record_id, event)
 
 
 def _location(doc: Document, event: Event) -> None:
@@ -100,165 +106,75 @@ def _location(doc: Document, event: Event) -> None:
             doc["closed"] = True
 
 
-_ACTION_STATUS: dict[type[Event], str] = {
-    actions.ActionOpened: "open",
-    actions.ActionStarted: "in_progress",
-    actions.ActionCompleted: "completed",
-    actions.ActionVerified: "verified",
-    actions.ActionReopened: "open",
-    actions.ActionCancelled: "cancelled",
-}
-
-
-def _action(found: dict[str, Any], record_id: str, event: Event) -> None:
-    if isinstance(event, actions.ActionRaised):
-        found[record_id] = {
-            "reference": event.reference,
-            "status": "draft" if event.draft else "open",
-            "priority": event.priority,
-            "due_date": event.due_date.isoformat(),
-        }
+def _record(section: dict[str, Any], kind: str, rid: str, event: Event, at: datetime) -> None:
+    entry = section.get(rid)
+    if entry is None and not isinstance(event, CREATIONS):
+        if isinstance(event, _REVIVING):
+            section[rid] = {"revived": True}
         return
-    action = found.get(record_id)
-    if action is None:
+    if entry is not None and entry.get("revived"):
+        if _ACTION_STATUS.get(type(event)) in _CLOSED["actions"] or isinstance(
+            event, complaints.ComplaintClosed
+        ):
+            del section[rid]  # closed again: its home_records document has the rest
         return
-    if type(event) in _ACTION_STATUS:
-        action["status"] = _ACTION_STATUS[type(event)]
-    elif isinstance(event, actions.ActionRedated):
-        action["due_date"] = event.due_date.isoformat()
-    elif isinstance(event, actions.ActionProgressNoted) and action["status"] == "open":
-        action["status"] = "in_progress"
-
-
-def _required(required: tuple[incidents.RequiredNotification, ...]) -> list[dict[str, Any]]:
-    return [{"recipient": r.recipient, "due_at": r.due_at.isoformat()} for r in required]
-
-
-def _earliest(times: dict[str, str], key: str, at: str) -> None:
-    if key not in times or at < times[key]:
-        times[key] = at
-
-
-def _incident(found: dict[str, Any], record_id: str, event: Event) -> None:
-    if isinstance(event, incidents.IncidentReported):
-        found[record_id] = {
-            "reference": event.reference,
-            "category": event.category,
-            "severity": event.severity,
-            "occurred_at": event.occurred_at.isoformat(),
-            "status": "open",
-            "required": _required(event.required_notifications),
-            "notified": {},
-            "candour": {},
-        }
+    updated = apply_to_record(kind, entry, rid, event)
+    if updated is None:
         return
-    incident = found.get(record_id)
-    if incident is None:
+    if kind == "audits" and updated["status"] == "cancelled":
+        section.pop(rid, None)
         return
-    match event:
-        case incidents.IncidentNotified(recipient=recipient, notified_at=at):
-            _earliest(incident["notified"], recipient, _utc(at))
-        case incidents.IncidentCandourStepRecorded(step=step, done_at=at):
-            _earliest(incident["candour"], step, _utc(at))
-        case incidents.IncidentAmended():
-            incident.update(
-                category=event.category,
-                severity=event.severity,
-                required=_required(event.required_notifications),
-            )
-        case incidents.IncidentClosed():
-            incident["status"] = "closed"
-        case incidents.IncidentReopened():
-            incident["status"] = "open"
+    if updated.get("status") in _CLOSED.get(kind, ()):
+        updated.setdefault("closed_on", at.date().isoformat())
+    else:
+        updated.pop("closed_on", None)
+    section[rid] = updated
 
 
-def _complaint(found: dict[str, Any], record_id: str, event: Event) -> None:
-    if isinstance(event, complaints.ComplaintReceived):
-        found[record_id] = {
-            "reference": event.reference,
-            "status": "received",
-            "received_at": event.received_at.isoformat(),
-            "acknowledge_by": event.acknowledge_by.isoformat(),
-            "respond_by": event.respond_by.isoformat(),
-            "investigated": False,
-            "closed_at": None,
-        }
+def _keep_latest_audits(section: dict[str, Any], template_id: object) -> None:
+    done = sorted(
+        (a["completed_at"], rid)
+        for rid, a in section.items()
+        if a.get("status") == "completed" and a["template_id"] == str(template_id)
+    )
+    for _, rid in done[:-AUDITS_KEPT_PER_TEMPLATE]:
+        del section[rid]
+
+
+def _prune(doc: Document, at: datetime) -> None:
+    """Let go of what can no longer show, once a day of event time per home."""
+    day = at.date().isoformat()
+    if doc.get("pruned_on") == day:
         return
-    complaint = found.get(record_id)
-    if complaint is None:
-        return
-    match event:
-        case complaints.ComplaintAcknowledged():
-            complaint["status"] = "acknowledged"
-        case complaints.ComplaintInvestigationStarted():
-            complaint.update(status="investigating", investigated=True)
-        case complaints.ComplaintResponded():
-            complaint["status"] = "responded"
-        case complaints.ComplaintResponseDeadlineExtended(new_respond_by=respond_by):
-            complaint["respond_by"] = respond_by.isoformat()
-        case complaints.ComplaintClosed(closed_at=at):
-            complaint.update(status="closed", closed_at=at.isoformat())
-        case complaints.ComplaintEscalated():
-            complaint["status"] = "escalated"
-        case complaints.ComplaintReopened(respond_by=respond_by):
-            status = "investigating" if complaint["investigated"] else "acknowledged"
-            complaint.update(status=status, respond_by=respond_by.isoformat(), closed_at=None)
+    doc["pruned_on"] = day
+    closed_before = (at - timedelta(days=CLOSED_KEPT_DAYS)).date().isoformat()
+    for kind in ("actions", "complaints"):
+        stale = [rid for rid, r in doc[kind].items() if r.get("closed_on", "9999") < closed_before]
+        if stale:
+            doc[kind] = {rid: r for rid, r in doc[kind].items() if rid not in stale}
+    occurred_before = at - timedelta(days=INCIDENTS_KEPT_DAYS)
+    stale = [
+        rid
+        for rid, i in doc["incidents"].items()
+        if not i.get("revived")
+        and datetime.fromisoformat(i["occurred_at"]) < occurred_before
+        and _all_made(i)
+    ]
+    if stale:
+        doc["incidents"] = {rid: i for rid, i in doc["incidents"].items() if rid not in stale}
 
 
-def _audit(found: dict[str, Any], record_id: str, event: Event) -> None:
-    if isinstance(event, audits.AuditScheduled):
-        found[record_id] = {
-            "status": "scheduled",
-            "due_date": event.due_date.isoformat(),
-            "template_id": str(event.template_id),
-            "template_name": event.template_name,
-            "framework": event.framework,
-            "green_at": event.green_at,
-            "amber_at": event.amber_at,
-            "questions": {str(q.id): q.quality_statement for q in event.questions},
-        }
-        return
-    audit = found.get(record_id)
-    if audit is None:
-        return
-    match event:
-        case audits.AuditStarted():
-            audit["status"] = "in_progress"
-        case audits.AuditCompleted():
-            audit.update(
-                status="completed",
-                completed_at=event.completed_at.isoformat(),
-                score=event.score,
-                rag=event.rag,
-                statements=_statement_answers(audit.pop("questions"), event.answers),
-            )
-        case audits.AuditCancelled():
-            audit["status"] = "cancelled"
-            audit.pop("questions", None)
-
-
-def _statement_answers(
-    questions: dict[str, str], answers: tuple[audits.Answer, ...]
-) -> dict[str, dict[str, int]]:
-    """Quality statement → how many of its questions were answered yes and no (N/A left out)."""
-    tally: dict[str, dict[str, int]] = {}
-    for answer in answers:
-        statement = questions.get(str(answer.question_id))
-        if statement is None or answer.answer == "na":
-            continue
-        counts = tally.setdefault(statement, {"yes": 0, "no": 0})
-        counts[answer.answer] += 1
-    return tally
-
-
-def _utc(moment: datetime) -> str:
-    """A sortable text form of an aware moment (UTC), so the earliest compares lowest."""
-    return moment.astimezone(UTC).isoformat()
+def _all_made(incident: dict[str, Any]) -> bool:
+    """Every required notification made (duty of candour: once every step is done)."""
+    made = set(incident["notified"])
+    if all(step in incident["candour"] for step in incidents.CANDOUR_STEPS):
+        made.add("duty_of_candour")
+    return all(r["recipient"] in made for r in incident["required"])
 
 
 HOME_DASHBOARD = Projection(
     name="home_dashboard",
-    version=1,
+    version=2,
     handles=HANDLED,
     document_ids=document_ids,
     evolve=evolve,

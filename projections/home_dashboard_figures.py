@@ -12,11 +12,11 @@ from fractions import Fraction
 from typing import Any
 
 from projections.projection import Document
-from services.audits.scoring import DEFAULT_AMBER_AT, DEFAULT_GREEN_AT, rag
 from services.complaints.dates import local_date, working_days_between
 from services.frameworks.catalogue import default_catalogue
 from services.frameworks.errors import UnknownFramework, UnknownQualityStatement
 from services.incidents.events import CANDOUR_STEPS
+from services.views.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 API = "/api/v1"
 LIVE_ACTION_STATUSES = ("open", "in_progress")
@@ -43,25 +43,37 @@ def last_twelve_months(today: date) -> list[str]:
 
 
 def home_figures(
-    doc: Document,
-    today: date,
-    now: datetime,
-    green_at: float = DEFAULT_GREEN_AT,
-    amber_at: float = DEFAULT_AMBER_AT,
+    doc: Document, today: date, now: datetime, thresholds: Thresholds = DEFAULT_THRESHOLDS
 ) -> dict[str, Any]:
-    """The whole dashboard of one home as it stands on `today` (deadlines compared to `now`)."""
-    return {
+    """The whole dashboard of one home as it stands on `today` (deadlines compared to `now`),
+    each overdue count and compliance figure rated red, amber or green by `thresholds`."""
+    figures = {
         "location_id": doc["location_id"],
         "name": doc["name"],
         "as_of": today.isoformat(),
+        "thresholds": thresholds.described(),
         "actions": action_figures(doc, today),
         "incidents": incident_figures(doc, today),
         "notifiable_incidents": notification_figures(doc, today, now),
         "complaints": complaint_figures(doc, today),
         "audits": audit_figures(doc, today),
-        "compliance": compliance_figures(doc, green_at, amber_at),
+        "compliance": compliance_figures(doc, thresholds),
         "alerts": dict(ALERTS),
     }
+    for figure_name, (section, key) in RATED_COUNTS.items():
+        counted = figures[section][key]
+        counted["rag"] = thresholds.count(figure_name, counted["count"])
+    return figures
+
+
+#: The counts rated by a tenant's thresholds (services/views/thresholds.py): where each is.
+RATED_COUNTS = {
+    "overdue_actions": ("actions", "overdue"),
+    "overdue_notifications": ("notifiable_incidents", "overdue"),
+    "overdue_complaints": ("complaints", "overdue"),
+    "overdue_audits": ("audits", "overdue"),
+    "red_audits": ("audits", "red"),
+}
 
 
 def action_figures(doc: Document, today: date) -> dict[str, Any]:
@@ -241,7 +253,7 @@ def key_question_of(framework: str, statement: str) -> str:
         return statement.split(".")[0]
 
 
-def compliance_figures(doc: Document, green_at: float, amber_at: float) -> dict[str, Any]:
+def compliance_figures(doc: Document, thresholds: Thresholds) -> dict[str, Any]:
     """Yes / (yes + no) per quality statement over the latest completed audit of each template,
     and the same per key question over its statements; each rated against the thresholds."""
     statements: dict[str, dict[str, Any]] = {}
@@ -266,18 +278,17 @@ def compliance_figures(doc: Document, green_at: float, amber_at: float) -> dict[
         kq["no"] += entry["no"]
         kq["audit_ids"] = sorted({*kq["audit_ids"], *entry["audit_ids"]})
     return {
-        "thresholds": {"green_at": green_at, "amber_at": amber_at},
-        "quality_statements": {
-            s: _rated(e, green_at, amber_at) for s, e in sorted(statements.items())
+        "thresholds": {
+            "green_at": thresholds.compliance_green_at,
+            "amber_at": thresholds.compliance_amber_at,
         },
-        "key_questions": {
-            k: _rated(e, green_at, amber_at) for k, e in sorted(key_questions.items())
-        },
+        "quality_statements": {s: _rated(e, thresholds) for s, e in sorted(statements.items())},
+        "key_questions": {k: _rated(e, thresholds) for k, e in sorted(key_questions.items())},
     }
 
 
-def _rated(entry: dict[str, Any], green_at: float, amber_at: float) -> dict[str, Any]:
+def _rated(entry: dict[str, Any], thresholds: Thresholds) -> dict[str, Any]:
     answered = entry["yes"] + entry["no"]
     exact = Fraction(entry["yes"], answered) if answered else None
     compliance = float(exact) if exact is not None else None
-    return {**entry, "compliance": compliance, "rag": rag(exact, green_at, amber_at)}
+    return {**entry, "compliance": compliance, "rag": thresholds.compliance(exact)}

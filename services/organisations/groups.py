@@ -15,6 +15,7 @@ from services.kernel.decider import Context, Decider, RecordIndex
 from services.kernel.errors import InvalidCommand, InvalidTransition
 from services.kernel.events import Event
 from services.organisations.events import ProviderGroupRegistered, ProviderGroupSettingsChanged
+from services.views import thresholds as dashboard_thresholds
 
 #: Tenant settings and their defaults. Deadlines and thresholds are policy, not constants; each
 #: context declares the settings it reads, and a provider group may change any of them.
@@ -23,6 +24,7 @@ DEFAULT_SETTINGS: Mapping[str, int | float | str | bool] = {
     **alert_rules.DEFAULTS,
     complaints.ACKNOWLEDGE_SETTING: complaints.DEFAULT_ACKNOWLEDGE_WORKING_DAYS,
     complaints.RESPONSE_SETTING: complaints.DEFAULT_RESPONSE_WORKING_DAYS,
+    **dashboard_thresholds.DEFAULTS,
 }
 
 
@@ -52,9 +54,16 @@ def decide_group(command: object, state: ProviderGroup | None, context: Context)
                 if type(value) is not type(DEFAULT_SETTINGS[key]) or (
                     isinstance(value, int) and value < 0
                 ):
-                    raise InvalidCommand(f"settings.{key}", "must be a whole number of 0 or more")
+                    raise InvalidCommand(f"settings.{key}", _expected(DEFAULT_SETTINGS[key]))
+            dashboard_thresholds.check({**state.settings, **changes})
             return [ProviderGroupSettingsChanged(settings=changes)]
     raise InvalidTransition(f"{type(command).__name__} is not possible now")
+
+
+def _expected(default: object) -> str:
+    if isinstance(default, float):
+        return "must be a decimal number such as 0.9"
+    return "must be a whole number of 0 or more"
 
 
 def evolve_group(state: ProviderGroup | None, event: Event) -> ProviderGroup:

@@ -3,33 +3,51 @@ projection, with "today" applied at read time."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+import msgspec
 from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
-from projections.home_dashboard import HOME_DASHBOARD, empty
+from eventstore.connection import tenant_transaction
+from projections.home_dashboard import empty
 from projections.home_dashboard_figures import home_figures
 from projections.home_dashboard_overview import group_overview
+from projections.home_dashboard_reading import home_documents
 from projections.projection import Document
 from services.access.binding import as_system
+from services.alerts.dashboard import add_open_alerts
 from services.complaints.dates import today_in_england
 from services.http.principal import Principal
 from services.http.problems import problem_responses
 from services.http.records import visible_record
+from services.kernel.handling import Records
+from services.organisations.directory import load_settings
+from services.views.dashboard_schemas import GroupOverview, HomeDashboard
+from services.views.thresholds import Thresholds, thresholds
 
 
-async def _documents(request: Request[Any, Any, Any], tenant_id: UUID) -> dict[str, Document]:
+async def _documents(
+    request: Request[Any, Any, Any], tenant_id: UUID, homes: Sequence[UUID] | None = None
+) -> dict[str, Document]:
+    """The home_dashboard documents of `homes` (None: every home), and only those."""
     runner = request.app.state.runner
     # The worker sweeps every few seconds; until dramatiq nudges make the background lag small,
     # a read catches its tenant up first (cheap when nothing is new) so it shows every write.
     with as_system():  # the system's work, even when an external viewer asked
         await runner.catch_up(tenant_id)
-    documents: dict[str, Document] = await runner.documents(tenant_id, HOME_DASHBOARD.name)
-    return documents
+    return await home_documents(runner.store.pool, tenant_id, homes)
+
+
+async def _thresholds(request: Request[Any, Any, Any], tenant_id: UUID) -> Thresholds:
+    """The tenant's RAG boundaries (settings `dashboard.*` over their defaults)."""
+    records: Records = request.app.state.records
+    async with tenant_transaction(records.store.pool, tenant_id) as conn:
+        return thresholds(await load_settings(conn, tenant_id, records))
 
 
 @get(
@@ -44,10 +62,13 @@ async def home_dashboard(
     record_id: FromPath[UUID],
     request: Request[Any, Any, Any],
     principal: NamedDependency[Principal],
-) -> dict[str, Any]:
-    documents = await _documents(request, principal.tenant_id)
+) -> HomeDashboard:
+    documents = await _documents(request, principal.tenant_id, [record_id])
     doc = documents.get(str(record_id)) or empty(str(record_id))
-    return home_figures(doc, today_in_england(), datetime.now(UTC))
+    rated = await _thresholds(request, principal.tenant_id)
+    figures = home_figures(doc, today_in_england(), datetime.now(UTC), rated)
+    await add_open_alerts(request.app.state.records.store.pool, principal.tenant_id, [figures])
+    return msgspec.convert(figures, HomeDashboard)
 
 
 @get(
@@ -61,16 +82,19 @@ async def overview(
     request: Request[Any, Any, Any],
     principal: NamedDependency[Principal],
     detail: Annotated[Literal["statements"] | None, QueryParameter()] = None,
-) -> dict[str, Any]:
-    documents = await _documents(request, principal.tenant_id)
+) -> GroupOverview:
+    documents = await _documents(request, principal.tenant_id, principal.scope)
     scope = None if principal.scope is None else {str(h) for h in principal.scope}
     today, now = today_in_england(), datetime.now(UTC)
+    rated = await _thresholds(request, principal.tenant_id)
     homes = [
-        home_figures(doc, today, now)
+        home_figures(doc, today, now, rated)
         for doc_id, doc in documents.items()
         if doc["registered"] and not doc["closed"] and (scope is None or doc_id in scope)
     ]
-    return group_overview(homes, statements=detail == "statements")
+    await add_open_alerts(request.app.state.records.store.pool, principal.tenant_id, homes)
+    overview = group_overview(homes, statements=detail == "statements")
+    return msgspec.convert({**overview, "thresholds": rated.described()}, GroupOverview)
 
 
 HANDLERS = (home_dashboard, overview)

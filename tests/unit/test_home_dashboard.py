@@ -37,7 +37,9 @@ class Log:
         self._seq = count(1)
         self._versions: dict[UUID, int] = {}
 
-    def record(self, stream_id: UUID, event: Event, location: UUID = HOME) -> RecordedEvent:
+    def record(
+        self, stream_id: UUID, event: Event, location: UUID = HOME, at: datetime = NOW
+    ) -> RecordedEvent:
         version = self._versions[stream_id] = self._versions.get(stream_id, 0) + 1
         new = to_new_event(event, location)
         return RecordedEvent(
@@ -53,7 +55,7 @@ class Log:
             metadata={},
             subject_id=None,
             location_id=location,
-            recorded_at=NOW,
+            recorded_at=at,
         )
 
 

@@ -1,0 +1,199 @@
+"""Projection rebuild throughput and governance view latency as the history grows.
+
+Run on demand (tests/bench/README.md). For each size in BENCH_SIZES (events; default
+100000,1000000) one provider group of BENCH_HOMES homes (default 300) is generated with
+tests/bench/datagen.py (COPY, valid chain), then:
+- a raw sequential read of its events (plain SQL in `seq` order, batches of the runner's size);
+- a rebuild of each projection from seq 1 (`Runner.rebuild`, what `caretrail projections
+  rebuild` runs), events/s and the ratio to the raw read;
+- GET /locations/{id}/dashboard and GET /group/overview over HTTP against the real app
+  (uvicorn on loopback, the e2e `live_api` fixture), sequential requests, p50 and p95.
+Target: each view's p95 at the largest size is at most 1.5x its p95 at the smallest.
+Assertions are about correctness only (every response 200, the overview lists every home and
+its open actions match the record index); the figures and targets are printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import time
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import asyncpg
+import httpx
+import pytest
+
+from eventstore.reading import EVENT_COLUMNS
+from infra.database import asyncpg_dsn
+from projections import PROJECTIONS, Runner
+from services.http.principal import mint_token
+from services.kernel.handling import Records
+from tests.bench.datagen import GeneratedGroup, generate_group
+from tests.e2e.conftest import LiveApi, http, live_api, records  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.bench
+
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "100000,1000000").split(",")]
+HOMES = int(os.environ.get("BENCH_HOMES", "300"))
+DASHBOARD_REQUESTS = int(os.environ.get("BENCH_DASHBOARD_REQUESTS", "200"))
+OVERVIEW_REQUESTS = int(os.environ.get("BENCH_OVERVIEW_REQUESTS", "40"))
+WARMUP_REQUESTS = 5
+P95_GROWTH_TARGET = 1.5
+
+_READ = (
+    f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+)
+
+
+@dataclass
+class SizeResult:
+    events: int
+    generated_seconds: float
+    raw_read_rate: float = 0.0
+    rebuild_rates: dict[str, float] = field(default_factory=dict)
+    rebuild_all_rate: float = 0.0
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+
+    def p(self, view: str, q: int) -> float:
+        cuts = statistics.quantiles(self.latencies[view], n=100, method="inclusive")
+        return cuts[q - 1] * 1000
+
+
+async def raw_read(app_dsn: str, tenant_id: UUID, batch: int) -> tuple[int, float]:
+    """Every event of the tenant in `seq` order, fetched and nothing else (the floor)."""
+    conn = await asyncpg.connect(app_dsn)
+    try:
+        started, after, count = time.perf_counter(), 0, 0
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
+            while True:
+                rows = await conn.fetch(_READ, tenant_id, after, batch)
+                if not rows:
+                    break
+                count += len(rows)
+                after = rows[-1]["seq"]
+        return count, time.perf_counter() - started
+    finally:
+        await conn.close()
+
+
+async def timed_gets(
+    client: httpx.AsyncClient, paths: list[str], headers: dict[str, str]
+) -> list[float]:
+    for path in paths[:WARMUP_REQUESTS]:
+        (await client.get(path, headers=headers)).raise_for_status()
+    seconds = []
+    for path in paths:
+        started = time.perf_counter()
+        response = await client.get(path, headers=headers)
+        seconds.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.text
+    return seconds
+
+
+async def open_actions_in_index(superuser: str, tenant_id: UUID) -> int:
+    conn = await asyncpg.connect(superuser)
+    try:
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM records WHERE tenant_id = $1 AND collection = 'actions'"
+                " AND status IN ('open', 'in_progress')",
+                tenant_id,
+            )
+        )
+    finally:
+        await conn.close()
+
+
+async def measure(
+    size: int, api: LiveApi, client: httpx.AsyncClient, command_path: Records
+) -> SizeResult:
+    superuser = asyncpg_dsn(api.database.superuser)
+    started = time.perf_counter()
+    group: GeneratedGroup = await generate_group(command_path, superuser, homes=HOMES, events=size)
+    result = SizeResult(group.events, time.perf_counter() - started)
+    runner = Runner(command_path.store, PROJECTIONS)
+
+    count, seconds = await raw_read(
+        asyncpg_dsn(api.database.app), group.tenant_id, runner.batch_size
+    )
+    assert count == group.events
+    result.raw_read_rate = count / seconds
+    total = 0.0
+    for projection in PROJECTIONS:
+        started = time.perf_counter()
+        swapped = await runner.rebuild(projection.name, group.tenant_id)
+        seconds = time.perf_counter() - started
+        assert swapped == 1
+        result.rebuild_rates[projection.name] = group.events / seconds
+        total += seconds
+    result.rebuild_all_rate = group.events / total
+
+    token = mint_token(
+        api.runtime.signing_key,
+        user_id=group.admin_id,
+        organisation_id=group.tenant_id,
+        organisation_kind="provider",
+        roles=["group_admin"],
+        location_ids=[],
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    rng = random.Random(7)
+    dashboards = [
+        f"/locations/{rng.choice(group.homes)}/dashboard" for _ in range(DASHBOARD_REQUESTS)
+    ]
+    result.latencies["home dashboard"] = await timed_gets(client, dashboards, headers)
+    overview = ["/group/overview"] * OVERVIEW_REQUESTS
+    result.latencies["group overview"] = await timed_gets(client, overview, headers)
+
+    body = (await client.get("/group/overview", headers=headers)).json()
+    assert len(body["homes"]) == HOMES
+    shown = sum(h["open_actions"]["count"] for h in body["homes"])
+    assert shown == await open_actions_in_index(superuser, group.tenant_id)
+    return result
+
+
+async def test_projection_throughput_and_view_latency(
+    live_api: LiveApi,  # noqa: F811
+    http: httpx.AsyncClient,  # noqa: F811
+    records: Records,  # noqa: F811
+) -> None:
+    results = [await measure(size, live_api, http, records) for size in SIZES]
+    await asyncio.sleep(0)
+
+    names = [p.name for p in PROJECTIONS]
+    lines = [
+        "",
+        f"Projections and views: one group of {HOMES} homes per size; {os.cpu_count()} CPUs;"
+        f" views over HTTP (uvicorn, loopback), sequential requests"
+        f" ({DASHBOARD_REQUESTS} dashboards of random homes, {OVERVIEW_REQUESTS} overviews)",
+        "",
+        f"{'events':>9}{'gen s':>7}{'raw read ev/s':>15}"
+        + "".join(f"{'rebuild ' + n + ' ev/s':>32}" for n in names)
+        + f"{'rebuild all ev/s':>18}{'all/raw':>9}",
+    ]
+    for r in results:
+        lines.append(
+            f"{r.events:>9,}{r.generated_seconds:>7.0f}{r.raw_read_rate:>15,.0f}"
+            + "".join(f"{r.rebuild_rates[n]:>32,.0f}" for n in names)
+            + f"{r.rebuild_all_rate:>18,.0f}{r.rebuild_all_rate / r.raw_read_rate:>9.3f}"
+        )
+    lines += ["", f"{'view':<16}{'events':>9}{'p50 ms':>9}{'p95 ms':>9}"]
+    for view in ("home dashboard", "group overview"):
+        for r in results:
+            lines.append(f"{view:<16}{r.events:>9,}{r.p(view, 50):>9.1f}{r.p(view, 95):>9.1f}")
+    if len(results) > 1:
+        first, last = results[0], results[-1]
+        lines.append("")
+        for view in ("home dashboard", "group overview"):
+            growth = last.p(view, 95) / first.p(view, 95)
+            verdict = "met" if growth <= P95_GROWTH_TARGET else "MISSED"
+            lines.append(
+                f"p95 growth {view}, {first.events:,} -> {last.events:,} events: {growth:.2f}x"
+                f" (target <= {P95_GROWTH_TARGET}x) {verdict}"
+            )
+    print("\n".join(lines))
