@@ -179,3 +179,39 @@ async def test_signed_heads_are_append_only_and_tenant_isolated(
             raise AssertionError(f"{statement} was allowed")
     finally:
         await conn.close()
+
+
+async def test_an_external_viewer_gets_proofs_only_for_granted_homes(
+    http: httpx.AsyncClient, live_api: LiveApi, records: Records
+) -> None:
+    from tests.e2e.test_external_viewers import grant, new_action, viewer
+
+    group = await make_group(http, records, live_api, "Granted Trail")
+    council = await viewer(records, live_api, "local_authority", "Trail Council")
+    granted = await grant(http, group, group.homes[0], council.organisation_id)
+    assert granted.status_code == 201, granted.text
+    await new_action(http, group, group.homes[0])
+    await new_action(http, group, group.homes[1])
+    stored = await stored_chain(live_api, group.tenant_id)
+    seen = [e for e, _h, loc in stored if loc == group.homes[0]][-1]
+    unseen = [e for e, _h, loc in stored if loc == group.homes[1]][-1]
+    home = {"location_id": str(group.homes[0])}
+
+    response = await http.get(f"/trail/proof/{seen}", params=home, headers=council.headers)
+    assert response.status_code == 200, response.text
+    proof = response.json()
+    assert proof["head"]["tenant_id"] == str(group.tenant_id)
+    root = bytes.fromhex(proof["head"]["root_hash"])
+    path = [bytes.fromhex(p) for p in proof["audit_path"]]
+    leaf = leaf_hash(bytes.fromhex(proof["chain_hash"]))
+    assert verify_inclusion(leaf, proof["seq"] - 1, proof["head"]["seq"], path, root)
+    other_home = {"location_id": str(group.homes[1])}
+    for params in (home, other_home, {}):
+        hidden = await http.get(f"/trail/proof/{unseen}", params=params, headers=council.headers)
+        assert hidden.status_code == 404, (params, hidden.text)
+    head = await http.get("/trail/head", params=home, headers=council.headers)
+    assert head.status_code == 200 and head.json()["tenant_id"] == str(group.tenant_id)
+    assert (await http.get("/trail/head", headers=council.headers)).status_code == 404
+    export = await http.post("/exports", json={**home, "from": "2026-01-01", "to": "2026-12-31"},
+                             headers=council.headers)  # fmt: skip
+    assert export.status_code == 403
