@@ -7,11 +7,7 @@ hashes inside the proofs' sibling nodes, which reveal nothing of their content.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import io
 import json
-import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -27,9 +23,9 @@ from eventstore.verify import row_envelope
 from services.frameworks.catalogue import default_catalogue
 from services.kernel.errors import InvalidCommand, RecordNotFound
 from services.kernel.handling import Records
-from services.organisations.directory import organisation_name
-from services.trail import verify_pack
+from services.organisations.directory import organisation_name, organisations
 from services.trail.heads import Trail, TrailKey, read_trail, sign_head, snapshot
+from services.trail.pack import PackEvent, as_json, assemble
 from services.trail.summary import summary_html
 
 Personal = Literal["decrypted", "sealed"]
@@ -80,7 +76,7 @@ async def build_pack(records: Records, key: TrailKey, request: PackRequest, now:
         )
         trail = await read_trail(conn, tenant, head["seq"]) if head else None
         personal = await _personal(conn, records, tenant, rows, request.personal)
-        events = await decode_rows(
+        decoded = await decode_rows(
             conn, records.store.keyring, records.store.upcasters, tenant, rows
         )
     if head is None or trail is None:  # a tenant with no events at all has nothing to prove
@@ -94,64 +90,35 @@ async def build_pack(records: Records, key: TrailKey, request: PackRequest, now:
         "head": head,
         "personal": request.personal,
     }
-    framework = default_catalogue().latest()
-    files = {
-        "head.json": _json(head),
-        "events.jsonl": b"".join(_event_line(row, trail) for row in rows),
-        "proofs.json": _json(_proofs(rows, trail, head)),
-        "personal.json": _json({"personal_fields": request.personal, "fields": personal}),
-        "summary.html": summary_html(facts, events, framework).encode(),
+    events = [_pack_event(row, trail) for row in rows]
+    documents = {
+        "personal.json": as_json({"personal_fields": request.personal, "fields": personal}),
+        "summary.html": summary_html(facts, decoded, default_catalogue().latest()).encode(),
         "README.md": _readme(facts, len(rows), request).encode(),
-        "verify_pack.py": (_HERE / "verify_pack.py").read_bytes(),
     }
-    manifest = _json(
-        {
-            "format": verify_pack.FORMAT,
-            "tenant_id": str(tenant),
-            "provider": facts["provider"],
-            "location_id": str(request.location_id),
-            "home": facts["home"],
-            "from": facts["from"],
-            "to": facts["to"],
-            "generated_at": facts["generated_at"],
-            "exported_by": request.exported_by,
-            "personal_fields": request.personal,
-            "leaf": "chain_hash",
-            "head": head,
-            "events": [
-                {"seq": r["seq"], "event_id": str(r["event_id"]), "chain_hash": _hex(r)}
-                for r in rows
-            ],
-            "files": {name: hashlib.sha256(body).hexdigest() for name, body in files.items()},
-        }
-    )
-    files["manifest.json"] = manifest
-    signature = key.sign(verify_pack.MANIFEST_CONTEXT + manifest)
-    files["manifest.sig"] = base64.b64encode(signature) + b"\n"
-    return _zip(files)
+    statement = {
+        "tenant_id": str(tenant),
+        "provider": facts["provider"],
+        "location_id": str(request.location_id),
+        "home": facts["home"],
+        "from": facts["from"],
+        "to": facts["to"],
+        "generated_at": facts["generated_at"],
+        "exported_by": request.exported_by,
+        "personal_fields": request.personal,
+    }
+    return assemble(key, head, statement, events, documents)
 
 
-def _event_line(row: Any, trail: Trail) -> bytes:
+def _pack_event(row: Any, trail: Trail) -> PackEvent:
     seq = row["seq"]
-    previous = trail.chain_hashes[seq - 2] if seq > 1 else chain.GENESIS
-    line = {
-        "seq": seq,
-        "chain_hash": _hex(row),
-        "previous_chain_hash": previous.hex(),
-        "envelope": row_envelope(row),
-    }
-    return chain.canonical(line) + b"\n"
-
-
-def _proofs(rows: list[Any], trail: Trail, head: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "tree_size": head["seq"],
-        "root_hash": head["root_hash"],
-        "leaf": "sha256(0x00 || chain_hash); leaf index = seq - 1 (RFC 6962)",
-        "proofs": {
-            str(r["seq"]): [p.hex() for p in trail.tree.inclusion_proof(r["seq"] - 1)] for r in rows
-        },
-    }
+    return PackEvent(
+        seq=seq,
+        chain_hash=bytes(row["chain_hash"]),
+        previous_chain_hash=trail.chain_hashes[seq - 2] if seq > 1 else chain.GENESIS,
+        envelope=row_envelope(row),
+        audit_path=trail.tree.inclusion_proof(seq - 1),
+    )
 
 
 async def _personal(
@@ -195,28 +162,8 @@ def _readme(facts: dict[str, Any], count: int, request: PackRequest) -> str:
     )
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as pack:
-        for name in sorted(files):
-            entry = zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            pack.writestr(entry, files[name])
-    return out.getvalue()
-
-
-def _json(value: Any) -> bytes:
-    return json.dumps(value, indent=2, ensure_ascii=False).encode() + b"\n"
-
-
-def _hex(row: Any) -> str:
-    return bytes(row["chain_hash"]).hex()
-
-
 async def tenant_of_location(records: Records, location_id: UUID) -> UUID | None:
     """Which provider group a home belongs to (for the operator's `caretrail export`)."""
-    from services.organisations.directory import organisations
-
     for organisation in await organisations(records):
         if organisation["kind"] == "provider" and await records.find(
             organisation["id"], "locations", location_id
