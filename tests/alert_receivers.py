@@ -106,14 +106,27 @@ class MailSink:
 
 
 @contextmanager
-def smtp_sink() -> Iterator[MailSink]:
+def smtp_sink(login: tuple[str, str] | None = None) -> Iterator[MailSink]:
+    """An SMTP server on a free loopback port; with `login`, it refuses mail without that
+    user and password (AUTH over plain text: a test server, no TLS)."""
     import socket
+
+    from aiosmtpd.smtp import AuthResult, LoginPassword
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     sink = MailSink("127.0.0.1", port)
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        ok = isinstance(data, LoginPassword) and login is not None
+        ok = ok and (data.login.decode(), data.password.decode()) == login
+        return AuthResult(success=ok, handled=False)
+
+    options: dict[str, Any] = {}
+    if login is not None:
+        options = {"authenticator": authenticator, "auth_required": True, "auth_require_tls": False}
+    controller = Controller(sink, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
         yield sink

@@ -230,6 +230,26 @@ async def test_high_severity_is_mailed_at_once_and_the_day_in_a_digest(
     assert rows[digest]["digest_day"] == today
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_mail_logs_in_to_the_smtp_server_and_a_refused_login_is_retried(
+    records: Records, store: EventStore, tenant: UUID, http: httpx.AsyncClient
+) -> None:
+    with smtp_sink(login=("caretrail", "s3cret")) as sink:
+        wrong = SmtpConfig(host=sink.host, port=sink.port, user="caretrail", password="guess")
+        right = SmtpConfig(host=sink.host, port=sink.port, user="caretrail", password="s3cret")
+        await subscribe_email(records, tenant, "lead@sunrise.example", ("immediate",))
+        await raise_alert(store, tenant)
+        [delivery_id] = await fan_out(records, tenant)
+        refused = await attempt(records, courier(http, smtp=wrong), tenant, delivery_id)
+        [row] = await deliveries(store, tenant)
+        await make_due(store, tenant)
+        accepted = await attempt(records, courier(http, smtp=right), tenant, delivery_id)
+
+    assert (refused.status, accepted.status) == ("pending", "delivered")
+    assert "SMTPAuthenticationError" in row["last_error"]
+    assert [m["To"] for m in sink.messages] == ["lead@sunrise.example"]
+
+
 async def test_without_an_smtp_server_mail_is_retried_then_dead_lettered(
     records: Records, store: EventStore, tenant: UUID, http: httpx.AsyncClient
 ) -> None:
