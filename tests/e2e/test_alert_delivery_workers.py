@@ -53,7 +53,8 @@ async def test_a_missed_cqc_notification_reaches_a_webhook_signed_and_a_mailbox(
     """All through HTTP and real processes: a death reported with a 0-hour CQC window makes the
     detectors raise a high `statutory_deadline` alert, which the workers deliver."""
     statutory = {"kinds": ["statutory_deadline"]}
-    with webhook_receiver() as receiver, smtp_sink() as sink:
+    # The receiver fails the first request: the delivery is retried after its backoff.
+    with webhook_receiver(fail_first=1) as receiver, smtp_sink() as sink:
         hook = await subscribe(
             http,
             fresh_group,
@@ -78,9 +79,10 @@ async def test_a_missed_cqc_notification_reaches_a_webhook_signed_and_a_mailbox(
         [hooked] = await delivered(http, fresh_group, hook["id"], timeout=60)
         [mailed] = await delivered(http, fresh_group, mail["id"], timeout=30)
 
-    [got] = receiver.received
-    assert got.verified, "the standardwebhooks library verified the signature"
-    assert got.webhook_id == hooked["id"]
+    failed, got = receiver.received
+    assert failed.verified and got.verified, "the standardwebhooks library verified both"
+    assert failed.webhook_id == got.webhook_id == hooked["id"]
+    assert hooked["attempts"] == 2 and "HTTP 500" in hooked["last_error"]
     data = got.payload["data"]
     assert (data["kind"], data["severity"]) == ("statutory_deadline", "high")
     assert incident in {record["id"] for record in data["records"]}
