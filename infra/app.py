@@ -27,7 +27,8 @@ from projections import PROJECTIONS, Runner
 from services import catalog
 from services.access.middleware import external_viewers
 from services.http import routes as record_routes
-from services.http.principal import current_principal
+from services.http.authentication import authenticator_for
+from services.http.principal import authenticated, current_principal
 from services.http.problems import EXCEPTION_HANDLERS, problem
 from services.kernel.handling import Records
 from services.organisations.directory import load_settings
@@ -98,6 +99,7 @@ def api_router() -> Router:
             *catalog.HANDLERS,
         ],
         dependencies={"principal": Provide(current_principal)},
+        guards=[authenticated],
         security=[{"bearer": []}],
     )
 
@@ -151,6 +153,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                 "trail_key": (
                     TrailKey.from_base64(resolved.trail_key) if resolved.trail_key else None
                 ),
+                "authenticator": authenticator_for(settings, resolved.signing_key),
             }
         ),
     )

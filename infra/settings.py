@@ -72,6 +72,18 @@ class Settings:
     #: How often unacknowledged alerts are checked for escalation.
     escalation_sweep_seconds: float = 300.0
     # --- authentication: OIDC and API keys (services/http/) ---
+    #: The OpenID Connect provider's issuer (`iss`); unset: no OIDC tokens are accepted.
+    oidc_issuer: str | None = None
+    #: The audience (`aud`) tokens must name: caretrail's client id at the provider.
+    oidc_audience: str | None = None
+    #: Signing keys: a JWKS URL (cached, refetched for an unknown kid) or a JWKS file.
+    oidc_jwks_url: str | None = None
+    oidc_jwks_file: Path | None = None
+    #: The only algorithms accepted (asymmetric: RS256, ES256, ...).
+    oidc_algorithms: tuple[str, ...] = ("RS256", "ES256")
+    #: The claim that names the user's provider group (its tenant id).
+    oidc_tenant_claim: str = "caretrail_tenant"
+    oidc_leeway_seconds: int = 30
     # --- external viewers (services/access/) ---
     # --- trail: signed heads (services/trail/) ---
     #: Base64 of the 32-byte Ed25519 seed that signs trail heads and evidence packs.
@@ -125,6 +137,17 @@ class Settings:
             detector_sweep_seconds=float(get("CARETRAIL_DETECTOR_SWEEP_SECONDS", "60")),
             escalation_sweep_seconds=float(get("CARETRAIL_ESCALATION_SWEEP_SECONDS", "300")),
             # --- authentication ---
+            oidc_issuer=get("CARETRAIL_OIDC_ISSUER") or None,
+            oidc_audience=get("CARETRAIL_OIDC_AUDIENCE") or None,
+            oidc_jwks_url=get("CARETRAIL_OIDC_JWKS_URL") or None,
+            oidc_jwks_file=Path(jwks_file)
+            if (jwks_file := get("CARETRAIL_OIDC_JWKS_FILE"))
+            else None,
+            oidc_algorithms=tuple(
+                a.strip() for a in get("CARETRAIL_OIDC_ALGORITHMS", "RS256,ES256").split(",")
+            ),
+            oidc_tenant_claim=get("CARETRAIL_OIDC_TENANT_CLAIM", "caretrail_tenant"),
+            oidc_leeway_seconds=int(get("CARETRAIL_OIDC_LEEWAY_SECONDS", "30")),
             # --- external viewers ---
             # --- trail ---
             trail_signing_key=get("CARETRAIL_TRAIL_SIGNING_KEY") or None,

@@ -17,6 +17,7 @@ from services.audits.template_controller import TEMPLATE_API
 from services.complaints.controller import API as COMPLAINTS_API
 from services.feedback.controller import API as FEEDBACK_API
 from services.frameworks import controller as frameworks
+from services.http import api_key_routes, api_keys, identities
 from services.http.records import RecordApi
 from services.incidents.controller import API as INCIDENTS_API
 from services.kernel.events import Event, EventRegistry
@@ -33,6 +34,7 @@ RECORD_APIS: tuple[RecordApi[Any], ...] = (
     INCIDENTS_API,
     COMPLAINTS_API,
     FEEDBACK_API,
+    identities.API,
     GRANTS_API,
 )
 HANDLERS: tuple[Any, ...] = (
@@ -41,6 +43,7 @@ HANDLERS: tuple[Any, ...] = (
     *governance.HANDLERS,
     *dashboard_controller.HANDLERS,
     *alerts.HANDLERS,
+    api_key_routes.ROUTER,
     subscriptions_controller.ROUTER,
     *overview.HANDLERS,
     access_log.access_log,
@@ -48,6 +51,7 @@ HANDLERS: tuple[Any, ...] = (
 )
 EVENT_TYPES: tuple[type[Event], ...] = (
     *ORGANISATION_EVENTS,
+    *api_keys.API_KEYS.events,
     *SUBSCRIPTION_EVENTS,
     *ALERT_EVENTS,
     ExternalRecordsRead,

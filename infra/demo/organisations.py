@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from infra.demo.driver import Driver, demo_id
+from services.http import api_keys, identities
 from services.http.principal import Principal
+from services.kernel.handling import Caller
 from services.organisations import directory
 from services.organisations.controller import LOCATIONS_API, PEOPLE_API, REGIONS_API, USERS_API
 
@@ -134,6 +136,20 @@ async def seed_groups(driver: Driver, start: datetime) -> list[DemoGroup]:
             },
             start,
         )
+        # Her OpenID Connect login (services/http/identities.py): how a real sign-in maps here.
+        await driver.create(
+            identities.API,
+            admin,
+            demo_id("login", name, "quality-lead"),
+            {"user_id": str(lead_id), "issuer": f"https://login.{domain}", "subject": "ql-0001"},
+            start,
+        )
+        # A read-only key for the group's BI dashboard (the key itself is discarded: shown once).
+        _plaintext, issue = api_keys.new_key(tenant_id, "BI dashboard", "read")
+        await driver.records.execute(
+            Caller(tenant_id, admin_id, tenant_id), api_keys.API_KEYS, issue.key_id, issue,
+            creating=True,
+        )  # fmt: skip
         counter += 1
         group = DemoGroup(
             tenant_id, name, admin, principal(lead_id, tenant_id, ("quality_lead",)), []

@@ -118,7 +118,7 @@ async def _draft_for(
     status_code=200,
     operation_id="audit_raise_action",
     summary="Raise a draft improvement action for a finding (a manager then opens it)",
-    guards=[visible_record(DECIDER.collection)],
+    guards=[visible_record(DECIDER.collection, "raise_action")],
     responses=problem_responses(400, 401, 403, 404, 409, 412, 422),
 )
 async def raise_action(

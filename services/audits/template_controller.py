@@ -22,16 +22,15 @@ from services.audits.template_schemas import (
     ReviseTemplateBody,
     render,
 )
+from services.http.authorization import authorize
 from services.http.principal import Principal
 from services.http.problems import problem_responses
 from services.http.records import CommandRoute, RecordApi
-from services.kernel.errors import Forbidden
 
 
 def _require_group_wide(principal: Principal) -> None:
     """Templates serve every home of the group, so only group-wide roles shape them."""
-    if not principal.group_wide:
-        raise Forbidden("only a group admin or quality lead can change audit templates")
+    authorize(principal, "audit-templates", "change")
 
 
 def to_create(

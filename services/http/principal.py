@@ -1,4 +1,5 @@
-"""Who is calling: bearer JWTs decoded into a Principal, bound to the request's log lines."""
+"""Who is calling: the Principal a bearer credential resolves to (services/http/authentication.py
+says which credentials are accepted), bound to the request's log lines; development tokens."""
 
 from __future__ import annotations
 
@@ -13,12 +14,20 @@ import structlog
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 
+from services.http.authorization import GROUP_WIDE_ROLES
 from services.kernel.errors import RecordNotFound
 
 ISSUER = "caretrail-dev"
 ALGORITHM = "HS256"
-GROUP_WIDE_ROLES = frozenset({"group_admin", "quality_lead"})
 PROVIDER_ROLES = ("group_admin", "quality_lead", "home_manager", "staff")
+__all__ = [
+    "GROUP_WIDE_ROLES",
+    "PROVIDER_ROLES",
+    "Principal",
+    "authenticated",
+    "current_principal",
+    "mint_token",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +99,7 @@ def mint_token(
 
 
 def decode_token(signing_key: str, token: str) -> Principal:
+    """A `caretrail token` development token (HS256 under the dev key; never in production)."""
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -109,13 +119,34 @@ def decode_token(signing_key: str, token: str) -> Principal:
         raise NotAuthorizedException(f"invalid bearer token: {exc}") from None
 
 
+_RESOLVED = "caretrail.principal"
+
+
 async def current_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal:
-    """Litestar dependency (and guard helper): the caller, or 401."""
+    """Litestar dependency (and guard helper): the caller, or 401. Resolved once per request."""
+    scope: dict[str, Any] = request.scope  # type: ignore[assignment]
+    if _RESOLVED not in scope:
+        scope[_RESOLVED] = await _resolve(request)
+    principal: Principal = scope[_RESOLVED]
+    return principal
+
+
+async def authenticated(connection: ASGIConnection[Any, Any, Any, Any], handler: Any) -> None:
+    """Router guard: a route that asks who the caller is answers 401 to a missing or bad
+    credential before any of its parameters are read. A route that never asks (the trail's
+    public key) is public by construction; the authorization matrix test lists those."""
+    if "principal" in handler.parsed_fn_signature.parameters:
+        await current_principal(connection)
+
+
+async def _resolve(request: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise NotAuthorizedException("an Authorization: Bearer <token> header is required")
-    principal = decode_token(request.app.state.signing_key, token.strip())
+    principal = await request.app.state.authenticator.principal(
+        token.strip(), request.app.state.records
+    )
     structlog.contextvars.bind_contextvars(
         tenant_id=str(principal.organisation_id), user_id=str(principal.user_id)
     )

@@ -14,6 +14,7 @@ from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.exceptions import ValidationException
 
+from services.http.authorization import authorize, owner_of
 from services.http.principal import Principal, current_principal
 from services.kernel.decider import Decider
 from services.kernel.errors import Forbidden, InvalidCommand, RecordNotFound
@@ -118,9 +119,10 @@ def body_as(command_type: type) -> Callable[[Any, UUID, Principal], Any]:
     return to_command
 
 
-def visible_record(collection: str) -> Any:
-    """Guard: the record must belong to the caller's tenant and home scope. Guards run before the
-    body is parsed, so another tenant's id answers 404 whatever is sent, and nothing is disclosed."""
+def visible_record(collection: str, action: str = "read") -> Any:
+    """Guard: the record must belong to the caller's tenant and home scope (else 404), and the role
+    matrix must permit `action` on it (else 403). Guards run before the body is parsed, so another
+    tenant's id answers 404 whatever is sent, and nothing is disclosed."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: Any) -> None:
         principal = await current_principal(connection)
@@ -129,6 +131,16 @@ def visible_record(collection: str) -> Any:
         if found is None:
             raise RecordNotFound(collection, record_id)
         principal.require_location(found.location_id, collection, record_id)
+        authorize(principal, collection, action, owner_id=owner_of(found.summary))
+
+    return guard
+
+
+def permitted(collection: str, action: str) -> Any:
+    """Guard: the role matrix permits `action` on `collection` (403 before the body is read)."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: Any) -> None:
+        authorize(await current_principal(connection), collection, action)
 
     return guard
 

@@ -23,6 +23,7 @@ from services.http.records import (
     RecordApi,
     caller_of,
     if_match_of,
+    permitted,
     replay_of,
     respond,
     visible_record,
@@ -86,6 +87,7 @@ def _create(api: RecordApi[Any], response_type: type) -> Any:
         summary=f"Create a {api.tag} record",
         operation_id=f"create_{api.decider.stream_type}",
         responses=problem_responses(400, 401, 403, 409, 422),
+        guards=[permitted(api.decider.collection, "create")],
     )(create)
 
 
@@ -143,7 +145,7 @@ def _command(api: RecordApi[Any], route: CommandRoute, response_type: type) -> A
         summary=route.summary,
         operation_id=f"{api.decider.stream_type}_{route.name}",
         responses=problem_responses(400, 401, 403, 404, 409, 412, 422),
-        guards=[visible_record(api.decider.collection)],
+        guards=[visible_record(api.decider.collection, route.name)],
     )(handler)
 
 
@@ -171,7 +173,7 @@ def _read(api: RecordApi[Any], response_type: type) -> Any:
         "/{record_id:uuid}",
         summary=f"A {api.tag} record now, or as it stood at `as_of`",
         operation_id=f"read_{api.decider.stream_type}",
-        responses=problem_responses(400, 401, 404),
+        responses=problem_responses(400, 401, 403, 404),
         guards=[visible_record(api.decider.collection)],
     )(read)
 
@@ -181,7 +183,7 @@ def _history(api: RecordApi[Any]) -> Any:
         "/{record_id:uuid}/history",
         summary="Every version: who, when, what changed",
         operation_id=f"history_{api.decider.stream_type}",
-        responses=problem_responses(400, 401, 404),
+        responses=problem_responses(400, 401, 403, 404),
         guards=[visible_record(api.decider.collection)],
     )
     async def history(
@@ -217,7 +219,8 @@ def _list(api: RecordApi[Any]) -> Any:
         "/",
         summary=f"{api.tag.capitalize()} records, filtered, oldest first, cursor-paginated",
         operation_id=f"list_{api.decider.stream_type}",
-        responses=problem_responses(400, 401, 422),
+        responses=problem_responses(400, 401, 403, 422),
+        guards=[permitted(api.decider.collection, "read")],
     )
     async def listing(
         principal: NamedDependency[Principal],

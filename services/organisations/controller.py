@@ -10,6 +10,7 @@ from litestar import Request, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from services.http.authorization import authorize
 from services.http.principal import Principal
 from services.http.problems import problem_responses
 from services.http.records import (
@@ -18,11 +19,12 @@ from services.http.records import (
     RecordApi,
     caller_of,
     if_match_of,
+    permitted,
     replay_of,
     respond,
     visible_record,
 )
-from services.kernel.errors import Forbidden, InvalidCommand
+from services.kernel.errors import InvalidCommand
 from services.kernel.handling import Records
 from services.organisations import directory, schemas
 from services.organisations.groups import GROUPS, ChangeSettings, ProviderGroup
@@ -41,8 +43,8 @@ from services.organisations.users import USERS, ChangeUserAccess, DeactivateUser
 
 
 def require_admin(principal: Principal) -> None:
-    if "group_admin" not in principal.roles or principal.organisation_kind != "provider":
-        raise Forbidden("only a group admin can do this")
+    """Shaping the provider group itself: the role matrix gives it to group admins only."""
+    authorize(principal, "provider-groups", "change")
 
 
 def admin_only(build: Any) -> Any:
@@ -187,7 +189,7 @@ def _erase_handler() -> Any:
         summary="Erase a person's personal data (crypto-shredding)",
         operation_id="person_erase",
         responses=problem_responses(400, 401, 403, 404, 422),
-        guards=[visible_record("people")],
+        guards=[visible_record("people", "erase")],
     )
     async def erase(
         record_id: FromPath[UUID],
@@ -196,7 +198,7 @@ def _erase_handler() -> Any:
         principal: NamedDependency[Principal],
         records: NamedDependency[Records],
     ) -> Response[Any]:
-        require_admin(principal)
+        authorize(principal, "people", "erase")
         person, _version, _events = await records.load(principal.tenant_id, PEOPLE, record_id)
         caller = caller_of(principal, request)
         if not person.erased:  # the key first: once the event says "erased", it must be so
@@ -284,6 +286,7 @@ async def read_settings(
     summary="Change settings (group admin)",
     operation_id="settings_change",
     responses=problem_responses(400, 401, 403, 422),
+    guards=[permitted("provider-groups", "change")],
 )
 async def change_settings(
     data: JSONBody[schemas.SettingsBody],

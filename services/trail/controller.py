@@ -16,6 +16,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from services.access.binding import disclose
 from services.http.principal import Principal
 from services.http.problems import problem_responses
+from services.http.records import permitted
 from services.kernel.errors import Forbidden, RecordNotFound
 from services.kernel.handling import Records
 from services.trail import proofs
@@ -137,6 +138,7 @@ async def consistency(
     operation_id="export_create",
     status_code=200,
     responses=problem_responses(400, 401, 403, 404, 422),
+    guards=[permitted("exports", "create")],  # the role matrix, before the body is read
     response_description="The evidence pack, application/zip",
 )
 async def export(

@@ -1,0 +1,11 @@
+"""What authentication adds to the database: an index that finds an OIDC login's identity link
+by its keyed digest in one probe (API keys are found by primary key; both live in `records`)."""
+
+from __future__ import annotations
+
+UPGRADE_SQL = [
+    "CREATE INDEX records_login_digest_idx ON records (tenant_id, (summary ->> 'digest'))"
+    " WHERE collection = 'identity-links'",
+]
+
+DOWNGRADE_SQL = ["DROP INDEX IF EXISTS records_login_digest_idx"]
