@@ -26,6 +26,7 @@ from infra.settings import Settings
 from projections import PROJECTIONS, Runner
 from services import catalog
 from services.access.middleware import external_viewers
+from services.access.viewer import read_only_for_external_viewers
 from services.http import routes as record_routes
 from services.http.authentication import authenticator_for
 from services.http.principal import authenticated, current_principal
@@ -99,7 +100,7 @@ def api_router() -> Router:
             *catalog.HANDLERS,
         ],
         dependencies={"principal": Provide(current_principal)},
-        guards=[authenticated],
+        guards=[authenticated, read_only_for_external_viewers],
         security=[{"bearer": []}],
     )
 

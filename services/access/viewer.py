@@ -16,6 +16,7 @@ from eventstore.connection import raw_connection
 from services.access import binding
 from services.access.organisations import EXTERNAL_KINDS
 from services.access.schema import EXTERNAL_SETTING
+from services.kernel.errors import Forbidden
 
 _CURRENT_GRANTS = """
 SELECT DISTINCT tenant_id, location_id FROM access_grants
@@ -92,3 +93,16 @@ def _collection_of(path: str, record_id: UUID) -> str:
     parts = path.strip("/").split("/")
     index = parts.index(str(record_id)) if str(record_id) in parts else 0
     return parts[index - 1] if index > 0 else ""
+
+
+async def read_only_for_external_viewers(connection: Any, handler: Any) -> None:
+    """Router guard: any write by a local authority or regulator user is 403 before its body is
+    read (the principal is resolved once per request, so this costs nothing more)."""
+    if connection.scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+        return
+    if "principal" not in handler.parsed_fn_signature.parameters:
+        return
+    from services.http.principal import current_principal
+
+    if (await current_principal(connection)).external:
+        raise Forbidden("local authority and regulator users read granted homes; they never write")
