@@ -64,6 +64,8 @@ class Settings:
     #: How often new alerts are fanned out to subscriptions and due deliveries are sent.
     delivery_sweep_seconds: float = 5.0
     webhook_timeout_seconds: float = 10.0
+    #: Webhooks to loopback or private addresses; None: allowed except in production.
+    webhook_allow_private: bool | None = None
     #: The daily digest covers the previous day (England) and goes out from this hour on.
     digest_hour: int = 7
     # --- alert detectors (workers/detectors/, workers/alerting.py) ---
@@ -132,6 +134,11 @@ class Settings:
             delivery_lease_seconds=float(get("CARETRAIL_DELIVERY_LEASE_SECONDS", "120")),
             delivery_sweep_seconds=float(get("CARETRAIL_DELIVERY_SWEEP_SECONDS", "5")),
             webhook_timeout_seconds=float(get("CARETRAIL_WEBHOOK_TIMEOUT_SECONDS", "10")),
+            webhook_allow_private=(
+                get("CARETRAIL_WEBHOOK_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes")
+                if get("CARETRAIL_WEBHOOK_ALLOW_PRIVATE")
+                else None
+            ),
             digest_hour=int(get("CARETRAIL_DIGEST_HOUR", "7")),
             # --- alert detectors ---
             detector_sweep_seconds=float(get("CARETRAIL_DETECTOR_SWEEP_SECONDS", "60")),

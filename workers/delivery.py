@@ -54,6 +54,11 @@ def delivery_config(settings: Settings) -> DeliveryConfig:
         backoff_cap_seconds=settings.delivery_backoff_cap_seconds,
         lease_seconds=settings.delivery_lease_seconds,
         webhook_timeout_seconds=settings.webhook_timeout_seconds,
+        webhook_allow_private=(
+            settings.webhook_allow_private
+            if settings.webhook_allow_private is not None
+            else not settings.production
+        ),
         public_url=settings.public_url,
         smtp=smtp,
     )

@@ -51,6 +51,8 @@ class DeliveryConfig:
     #: How long a claimed attempt may take before another worker may take it over.
     lease_seconds: float = 120.0
     webhook_timeout_seconds: float = 10.0
+    #: Allow webhooks to loopback and private addresses (development and tests only).
+    webhook_allow_private: bool = False
     #: Prefixed to the API paths in payloads and mails (e.g. https://caretrail.example.org).
     public_url: str = ""
     smtp: SmtpConfig | None = None
@@ -83,7 +85,12 @@ class Courier:
                 raise NotDeliverable("the webhook's URL or signing secret is not readable")
             body = webhook_payload(tenant_id, content, public)
             await post_webhook(
-                self.http, subscription.url, subscription.secret or "", claimed.delivery_id, body
+                self.http,
+                subscription.url,
+                subscription.secret or "",
+                claimed.delivery_id,
+                body,
+                allow_private=self.config.webhook_allow_private,
             )
             return
         if self.config.smtp is None:

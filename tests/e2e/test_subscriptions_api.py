@@ -171,7 +171,7 @@ async def test_deliveries_show_attempts_errors_and_dead_letters(
     await raise_alert(records.store, tenant)
     [delivery_id] = await fan_out(records, tenant)
     async with httpx.AsyncClient(timeout=2) as client:
-        courier = Courier(DeliveryConfig(max_attempts=1), client)
+        courier = Courier(DeliveryConfig(max_attempts=1, webhook_allow_private=True), client)
         assert (await attempt(records, courier, tenant, delivery_id)).status == "dead"
 
     path = f"/subscriptions/{subscription}/deliveries"

@@ -47,7 +47,11 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def courier(http: httpx.AsyncClient, **config: object) -> Courier:
-    settings: dict[str, object] = {"max_attempts": 3, "backoff_seconds": 0.01}
+    settings: dict[str, object] = {
+        "max_attempts": 3,
+        "backoff_seconds": 0.01,
+        "webhook_allow_private": True,  # the receivers listen on loopback
+    }
     return Courier(DeliveryConfig(**(settings | config)), http)  # type: ignore[arg-type]
 
 

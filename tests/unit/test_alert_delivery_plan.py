@@ -22,7 +22,7 @@ from services.alerts.delivery_plan import (
     retry_delay,
     webhook_payload,
 )
-from services.alerts.delivery_webhook import signed_headers
+from services.alerts.delivery_webhook import PrivateDestination, check_destination, signed_headers
 from services.alerts.subscriptions import Subscription, SubscriptionFilters
 from services.alerts.subscriptions_controller import new_secret
 from workers.delivery import digest_days
@@ -149,3 +149,22 @@ def test_mail_carries_the_delivery_id_and_the_alerts() -> None:
     assert "2 alerts raised on 10 Mar 2026" in digest["Subject"]
     assert digest.get_content().count("HIGH: Notification to CQC is due") == 2
     assert msgspec.json.decode(webhook_payload(TENANT, event))["data"]["severity"] == "high"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/x",
+        "http://localhost/x",
+        "https://10.1.2.3/x",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]:5432/",
+    ],
+)
+async def test_webhooks_to_loopback_private_or_link_local_addresses_are_refused(url: str) -> None:
+    with pytest.raises(PrivateDestination):
+        await check_destination(url)
+
+
+async def test_a_public_address_passes_the_destination_check() -> None:
+    await check_destination("https://93.184.216.34/hooks")  # a literal: no DNS query
