@@ -1,5 +1,6 @@
 """`GET /la/overview`: every home granted to the caller's organisation, by any provider, side
-by side on the home dashboard's key figures. Read through the organisation's RLS binding.
+by side on the home dashboard's key figures. Read through the organisation's RLS binding, and
+rated on the default RAG thresholds: one scale across providers, whose own settings may differ.
 (No `from __future__ import annotations`: Litestar reads the handler's annotations.)"""
 
 from collections import defaultdict
@@ -11,9 +12,9 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 
 from eventstore.connection import raw_connection
-from projections.home_dashboard import HOME_DASHBOARD
 from projections.home_dashboard_figures import home_figures
 from projections.home_dashboard_overview import group_overview
+from projections.home_dashboard_reading import home_documents
 from services.access.binding import as_system, disclose
 from services.access.viewer import granted_homes
 from services.complaints.dates import today_in_england
@@ -45,7 +46,7 @@ async def external_overview(
         runner = request.app.state.runner
         with as_system():
             await runner.catch_up(tenant)  # the system's work; nothing of it is returned
-        documents = await runner.documents(tenant, HOME_DASHBOARD.name)
+        documents = await home_documents(pool, tenant, granted)  # RLS: granted homes only
         shown = [documents[str(h)] for h in granted if str(h) in documents]
         for doc in shown:
             if doc["registered"] and not doc["closed"]:

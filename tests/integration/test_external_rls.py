@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -18,6 +18,8 @@ from eventstore import EventStore
 from projections import PROJECTIONS, Runner
 from services import catalog
 from services.access.grants import GRANTS, GrantAccess, RevokeAccess
+from services.actions.commands import RaiseAction
+from services.actions.decide import DECIDER as ACTIONS
 from services.access.schema import EXTERNAL_SETTING
 from services.kernel.handling import Caller, Records
 from services.organisations.locations import LOCATIONS, RegisterLocation
@@ -53,6 +55,19 @@ async def provider(records: Records, homes: int = 2) -> Provider:
             person_id=uuid4(), kind="resident", name="A. Resident", location_id=home
         )
         await records.execute(caller, PEOPLE, person.person_id, person, creating=True)
+        action = RaiseAction(
+            action_id=uuid4(),
+            location_id=home,
+            title="Fix MAR gaps",
+            description="Sign at each round",
+            success_measure="No gaps",
+            owner_id=caller.actor,
+            due_date=date(2030, 1, 1),
+            priority="high",
+        )
+        await records.execute(
+            caller, ACTIONS, action.action_id, action, creating=True, reference_prefix="ACT"
+        )
         found.homes.append(home)
     await Runner(records.store, PROJECTIONS).catch_up(tenant)
     return found
@@ -104,7 +119,9 @@ async def visible(url: str, organisation: UUID | None) -> dict[str, set[tuple[st
             "events": await rows(conn, "SELECT tenant_id, location_id, stream_type FROM events"),
             "records": await rows(conn, "SELECT tenant_id, location_id, collection FROM records"),
             "projection_documents": await rows(
-                conn, "SELECT tenant_id, doc_id, projection FROM projection_documents"
+                conn,
+                "SELECT tenant_id, coalesce(doc ->> 'location_id', doc_id), projection"
+                " FROM projection_documents",
             ),
             "access_grants": await rows(conn, "SELECT tenant_id, location_id FROM access_grants"),
         }
@@ -135,9 +152,9 @@ async def test_an_external_organisation_sees_exactly_its_granted_homes_across_pr
     assert homes_of(seen["projection_documents"]) == granted
     assert homes_of(seen["access_grants"]) == granted
     # Only the home's record of itself: no people, no grant records, no other projection.
-    assert {row[2] for row in seen["events"]} == {"location"}
-    assert {row[2] for row in seen["records"]} == {"locations"}
-    assert {row[2] for row in seen["projection_documents"]} == {"home_dashboard"}
+    assert {row[2] for row in seen["events"]} == {"location", "action"}
+    assert {row[2] for row in seen["records"]} == {"locations", "actions"}
+    assert {row[2] for row in seen["projection_documents"]} == {"home_dashboard", "home_records"}
     # The rows are there: a superuser sees the people and grants the viewer does not.
     everything = await visible(database.superuser, None)
     assert {row[2] for row in everything["events"] if row[0] == str(a.tenant_id)} >= {
