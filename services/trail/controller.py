@@ -120,6 +120,7 @@ async def inclusion_proof(
     responses=problem_responses(400, 401, 404, 422),
 )
 async def consistency(
+    request: Request[Any, Any, Any],
     principal: NamedDependency[Principal],
     records: NamedDependency[Records],
     first: FromQuery[int],
@@ -128,7 +129,9 @@ async def consistency(
 ) -> dict[str, Any]:
     if location_id is not None or principal.external:
         principal.require_location(location_id, "locations", location_id)
-    return await proofs.consistency_proof(records.store.pool, principal.tenant_id, first, second)
+    return await proofs.consistency_proof(
+        records.store.pool, trail_key(request), principal.tenant_id, first, second
+    )
 
 
 @post(

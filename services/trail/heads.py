@@ -116,7 +116,7 @@ async def sign_head(
         current = await conn.fetchval(
             "SELECT coalesce(max(seq), 0) FROM events WHERE tenant_id = $1", tenant_id
         )
-        latest = await _latest(conn, tenant_id)
+        latest = await _latest(conn, tenant_id, key.key_id)
         if current == 0 or (latest is not None and latest["seq"] >= current):
             return latest
         trail = await read_trail(conn, tenant_id, current)
@@ -136,7 +136,7 @@ async def sign_head(
             signature,
         )
         if inserted is None:  # signed meanwhile by another process: that head stands
-            return await head_at_in(conn, tenant_id, current)
+            return await head_at_in(conn, tenant_id, current, key.key_id)
         return _document(inserted)
 
 
@@ -149,27 +149,28 @@ async def snapshot(pool: ConnectionSource, tenant_id: UUID) -> AsyncIterator[Any
         yield conn
 
 
-async def latest_head(pool: ConnectionSource, tenant_id: UUID) -> dict[str, Any] | None:
+async def latest_head(pool: ConnectionSource, tenant_id: UUID, key: str) -> dict[str, Any] | None:
+    """The tenant's latest head signed by the key with id `key`."""
     async with snapshot(pool, tenant_id) as conn:
-        return await _latest(conn, tenant_id)
+        return await _latest(conn, tenant_id, key)
 
 
-async def head_at(pool: ConnectionSource, tenant_id: UUID, seq: int) -> dict[str, Any] | None:
-    async with snapshot(pool, tenant_id) as conn:
-        return await head_at_in(conn, tenant_id, seq)
-
-
-async def head_at_in(conn: Any, tenant_id: UUID, seq: int) -> dict[str, Any] | None:
+async def head_at_in(conn: Any, tenant_id: UUID, seq: int, key: str) -> dict[str, Any] | None:
     row = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM signed_heads WHERE tenant_id = $1 AND seq = $2", tenant_id, seq
+        f"SELECT {_COLUMNS} FROM signed_heads WHERE tenant_id = $1 AND seq = $2 AND key_id = $3",
+        tenant_id,
+        seq,
+        key,
     )
     return None if row is None else _document(row)
 
 
-async def _latest(conn: Any, tenant_id: UUID) -> dict[str, Any] | None:
+async def _latest(conn: Any, tenant_id: UUID, key: str) -> dict[str, Any] | None:
     row = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM signed_heads WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1",
+        f"SELECT {_COLUMNS} FROM signed_heads WHERE tenant_id = $1 AND key_id = $2"
+        " ORDER BY seq DESC LIMIT 1",
         tenant_id,
+        key,
     )
     return None if row is None else _document(row)
 

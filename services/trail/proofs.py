@@ -24,7 +24,7 @@ async def current_head(
     pool: ConnectionSource, key: TrailKey, tenant_id: UUID, now: datetime, *, at_least: int = 1
 ) -> dict[str, Any]:
     """The latest signed head, or a freshly signed one when none covers `at_least` yet."""
-    head = await latest_head(pool, tenant_id)
+    head = await latest_head(pool, tenant_id, key.key_id)
     if head is None or head["seq"] < at_least:
         head = await sign_head(pool, key, tenant_id, now)
     if head is None:
@@ -68,7 +68,7 @@ async def inclusion_proof(
 
 
 async def consistency_proof(
-    pool: ConnectionSource, tenant_id: UUID, first: int, second: int
+    pool: ConnectionSource, key: TrailKey, tenant_id: UUID, first: int, second: int
 ) -> dict[str, Any]:
     """The RFC 6962 proof that the signed head at `second` extends the one at `first`."""
     if first < 1:
@@ -76,7 +76,7 @@ async def consistency_proof(
     if second < first:
         raise InvalidCommand("second", f"must not be below first ({first})")
     async with snapshot(pool, tenant_id) as conn:
-        heads = [await head_at_in(conn, tenant_id, seq) for seq in (first, second)]
+        heads = [await head_at_in(conn, tenant_id, seq, key.key_id) for seq in (first, second)]
         for name, seq, head in zip(("first", "second"), (first, second), heads, strict=True):
             if head is None:
                 raise RecordNotFound("signed heads", f"{seq} ({name})")

@@ -1,4 +1,6 @@
-"""The `signed_heads` table: every head the trail key signed, append-only, tenant-isolated."""
+"""The `signed_heads` table: every head a trail key signed, append-only, tenant-isolated. Keyed
+by key too: after the key is rotated, the new key signs its own heads (old heads stay checkable
+under the old public key)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ CREATE TABLE signed_heads (
     signed_at   timestamptz NOT NULL,
     key_id      text NOT NULL,
     signature   bytea NOT NULL,
-    PRIMARY KEY (tenant_id, seq)
+    PRIMARY KEY (tenant_id, seq, key_id)
 );
 """
 

@@ -3,6 +3,7 @@ verifiers an inspector runs, against chain hashes read independently as the supe
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -13,7 +14,7 @@ import pytest_asyncio
 
 from infra.database import asyncpg_dsn
 from services.kernel.handling import Records
-from services.trail.heads import TrailKey, sign_every_head
+from services.trail.heads import TrailKey, sign_every_head, sign_head
 from services.trail.merkle import MerkleTree
 from services.trail.verify_pack import (
     event_hash,
@@ -215,3 +216,16 @@ async def test_an_external_viewer_gets_proofs_only_for_granted_homes(
     export = await http.post("/exports", json={**home, "from": "2026-01-01", "to": "2026-12-31"},
                              headers=council.headers)  # fmt: skip
     assert export.status_code == 403
+
+
+async def test_a_rotated_key_signs_its_own_heads_beside_the_old_ones(
+    http: httpx.AsyncClient, trail_group: Group, records: Records
+) -> None:
+    served = (await http.get("/trail/head", headers=trail_group.auth())).json()
+    rotated = TrailKey(os.urandom(32))
+    head = await sign_head(records.store.pool, rotated, trail_group.tenant_id, datetime.now(UTC))
+    assert head is not None and head["key_id"] == rotated.key_id
+    assert head["seq"] >= served["seq"]
+    assert signature_ok(rotated.public_key, head["signature"], head_message(head))
+    again = (await http.get("/trail/head", headers=trail_group.auth())).json()
+    assert again["key_id"] == served["key_id"] != rotated.key_id
