@@ -18,9 +18,9 @@ from eventstore import EventStore
 from projections import PROJECTIONS, Runner
 from services import catalog
 from services.access.grants import GRANTS, GrantAccess, RevokeAccess
+from services.access.schema import EXTERNAL_SETTING
 from services.actions.commands import RaiseAction
 from services.actions.decide import DECIDER as ACTIONS
-from services.access.schema import EXTERNAL_SETTING
 from services.kernel.handling import Caller, Records
 from services.organisations.locations import LOCATIONS, RegisterLocation
 from services.organisations.people import PEOPLE, RecordPerson
