@@ -211,15 +211,19 @@ async def deliveries(
         )
     items = [_delivery(row) for row in rows[:limit]]
     last = rows[limit - 1] if len(rows) > limit else None
-    next_cursor = f"{last['created_at'].isoformat()}|{last['delivery_id']}" if last else None
+    next_cursor = _encode_cursor(last["created_at"], last["delivery_id"]) if last else None
     return DeliveryPage(items=items, next_cursor=next_cursor)
+
+
+def _encode_cursor(created_at: datetime, delivery_id: UUID) -> str:
+    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{delivery_id}".encode()).decode()
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     try:
-        at, _, delivery_id = cursor.partition("|")
+        at, _, delivery_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
         return datetime.fromisoformat(at), UUID(delivery_id)
-    except ValueError:
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
         raise InvalidCommand("cursor", "is not a cursor this list gave") from None
 
 

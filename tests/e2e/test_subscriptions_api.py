@@ -184,3 +184,21 @@ async def test_deliveries_show_attempts_errors_and_dead_letters(
     assert none.json()["items"] == []
     bad = await http.get(path, params={"status": "lost"}, headers=fresh_group.auth())
     assert bad.status_code == 400
+
+
+async def test_deliveries_page_with_a_cursor(
+    http: httpx.AsyncClient, fresh_group: Group, records: Records
+) -> None:
+    created = await subscribe(http, fresh_group)
+    for _ in range(3):
+        await raise_alert(records.store, fresh_group.tenant_id)
+    owed = await fan_out(records, fresh_group.tenant_id)
+    path = f"/subscriptions/{created['id']}/deliveries"
+    first = (await http.get(path, params={"limit": 2}, headers=fresh_group.auth())).json()
+    cursor = first["next_cursor"]
+    second = await http.get(path, params={"limit": 2, "cursor": cursor}, headers=fresh_group.auth())
+    assert second.json()["next_cursor"] is None
+    seen = [item["id"] for item in first["items"] + second.json()["items"]]
+    assert sorted(seen) == sorted(str(d) for d in owed) and len(seen) == 3
+    bad = await http.get(path, params={"cursor": "nonsense"}, headers=fresh_group.auth())
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
