@@ -14,17 +14,16 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from services.access.binding import disclose
+from services.http.authorization import authorize
 from services.http.principal import Principal
 from services.http.problems import problem_responses
 from services.http.records import permitted
-from services.kernel.errors import Forbidden, RecordNotFound
+from services.kernel.errors import RecordNotFound
 from services.kernel.handling import Records
 from services.trail import proofs
 from services.trail.export import PackRequest, build_pack, pack_name
 from services.trail.heads import TrailKey
 
-#: Roles that may export evidence packs (the "exports" row of the role matrix).
-EXPORTING_ROLES = frozenset({"group_admin", "quality_lead"})
 #: Roles that read personal fields decrypted, so may have them decrypted in a pack.
 PERSONAL_DATA_ROLES = frozenset({"group_admin", "quality_lead", "home_manager"})
 
@@ -150,8 +149,7 @@ async def export(
     principal: NamedDependency[Principal],
     records: NamedDependency[Records],
 ) -> Response[bytes]:
-    if principal.external or not EXPORTING_ROLES.intersection(principal.roles):
-        raise Forbidden("only a group admin or quality lead may export evidence packs")
+    authorize(principal, "exports", "create")  # group admins and quality leads
     principal.require_location(data.location_id, "locations", data.location_id)
     may_decrypt = bool(PERSONAL_DATA_ROLES.intersection(principal.roles)) and not principal.external
     pack = PackRequest(
