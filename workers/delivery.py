@@ -11,6 +11,7 @@ in the row, a delayed message), not dramatiq's, so they survive restarts and sho
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
@@ -26,6 +27,7 @@ from services.alerts.delivery_email import SmtpConfig
 from services.alerts.delivery_fanout import fan_out, owe_digests
 from services.alerts.delivery_plan import ENGLAND
 from services.alerts.delivery_store import due
+from services.kernel.handling import Records
 from workers.runtime import context
 
 log = structlog.get_logger()
@@ -98,18 +100,34 @@ async def deliver_alert(tenant_id: str, delivery_id: str) -> None:
         )
 
 
+async def sweep_tenant(records: Records, tenant_id: UUID) -> list[UUID]:
+    """Fan the tenant's new alerts out and send every delivery that is due; returns those sent."""
+    new = await fan_out(records, tenant_id)
+    async with tenant_transaction(records.store.pool, tenant_id) as conn:
+        waiting = await due(conn, tenant_id)
+    sent = list(dict.fromkeys([*new, *waiting]))
+    _send_all(tenant_id, sent)
+    return sent
+
+
+async def _every_tenant(records: Records, work: Callable[[UUID], Awaitable[object]]) -> None:
+    """`work` for each tenant; one tenant's failure is logged and does not hold up the others
+    (the next run tries it again)."""
+    async with raw_connection(records.store.pool) as conn:
+        tenants = await organisation_ids(conn)
+    for tenant in tenants:
+        try:
+            await work(tenant)
+        except Exception:
+            log.exception("alert delivery work failed for a tenant", tenant_id=str(tenant))
+
+
 @dramatiq.actor(queue_name=QUEUE)
 async def sweep_alert_deliveries() -> None:
     """For every tenant: fan out what is new and send what is due (retries whose message was
     lost, attempts whose worker died)."""
     records = (await context()).records
-    async with raw_connection(records.store.pool) as conn:
-        tenants = await organisation_ids(conn)
-    for tenant in tenants:
-        new = await fan_out(records, tenant)
-        async with tenant_transaction(records.store.pool, tenant) as conn:
-            waiting = await due(conn, tenant)
-        _send_all(tenant, list(dict.fromkeys([*new, *waiting])))
+    await _every_tenant(records, lambda tenant: sweep_tenant(records, tenant))
 
 
 def digest_days(now: datetime, digest_hour: int) -> list[date]:
@@ -126,8 +144,9 @@ async def owe_daily_digests() -> None:
     """Owe each e-mail digest subscription its digest of the days due, then send them."""
     ctx = await context()
     days = digest_days(datetime.now(ENGLAND), ctx.settings.digest_hour)
-    async with raw_connection(ctx.records.store.pool) as conn:
-        tenants = await organisation_ids(conn)
-    for tenant in tenants:
+
+    async def owe(tenant: UUID) -> None:
         for day in days:
             _send_all(tenant, await owe_digests(ctx.records, tenant, day))
+
+    await _every_tenant(ctx.records, owe)
