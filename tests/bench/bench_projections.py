@@ -15,7 +15,6 @@ its open actions match the record index); the figures and targets are printed.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import random
 import statistics
@@ -41,6 +40,9 @@ SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "100000,1000000").split("
 HOMES = int(os.environ.get("BENCH_HOMES", "300"))
 DASHBOARD_REQUESTS = int(os.environ.get("BENCH_DASHBOARD_REQUESTS", "200"))
 OVERVIEW_REQUESTS = int(os.environ.get("BENCH_OVERVIEW_REQUESTS", "40"))
+#: Events per runner batch for the rebuilds (and the raw read). Each batch rewrites every
+#: per-home document it touches once, so bigger batches write less; the app's runner uses 500.
+BATCH = int(os.environ.get("BENCH_BATCH", "5000"))
 WARMUP_REQUESTS = 5
 P95_GROWTH_TARGET = 1.5
 
@@ -63,6 +65,10 @@ class SizeResult:
         return cuts[q - 1] * 1000
 
 
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
 async def raw_read(app_dsn: str, tenant_id: UUID, batch: int) -> tuple[int, float]:
     """Every event of the tenant in `seq` order, fetched and nothing else (the floor)."""
     conn = await asyncpg.connect(app_dsn)
@@ -82,16 +88,21 @@ async def raw_read(app_dsn: str, tenant_id: UUID, batch: int) -> tuple[int, floa
 
 
 async def timed_gets(
-    client: httpx.AsyncClient, paths: list[str], headers: dict[str, str]
-) -> list[float]:
-    for path in paths[:WARMUP_REQUESTS]:
-        (await client.get(path, headers=headers)).raise_for_status()
-    seconds = []
-    for path in paths:
-        started = time.perf_counter()
-        response = await client.get(path, headers=headers)
-        seconds.append(time.perf_counter() - started)
-        assert response.status_code == 200, response.text
+    client: httpx.AsyncClient, paths: list[list[tuple[str, dict[str, str]]]]
+) -> list[list[float]]:
+    """Per size, one list of (path, headers); the sizes' requests interleaved one by one, so
+    whatever else the machine does meanwhile falls on every size alike. Seconds per request."""
+    for per_size in paths:
+        for path, headers in per_size[:WARMUP_REQUESTS]:
+            (await client.get(path, headers=headers)).raise_for_status()
+    seconds: list[list[float]] = [[] for _ in paths]
+    for i in range(max(len(p) for p in paths)):
+        for n, per_size in enumerate(paths):
+            path, headers = per_size[i]
+            started = time.perf_counter()
+            response = await client.get(path, headers=headers)
+            seconds[n].append(time.perf_counter() - started)
+            assert response.status_code == 200, response.text
     return seconds
 
 
@@ -109,18 +120,23 @@ async def open_actions_in_index(superuser: str, tenant_id: UUID) -> int:
         await conn.close()
 
 
-async def measure(
-    size: int, api: LiveApi, client: httpx.AsyncClient, command_path: Records
-) -> SizeResult:
+@dataclass
+class Built:
+    group: GeneratedGroup
+    result: SizeResult
+    headers: dict[str, str]
+
+
+async def build(size: int, api: LiveApi, command_path: Records) -> Built:
+    """Generate one group of about `size` events, read its log raw, rebuild each projection."""
     superuser = asyncpg_dsn(api.database.superuser)
     started = time.perf_counter()
-    group: GeneratedGroup = await generate_group(command_path, superuser, homes=HOMES, events=size)
+    group = await generate_group(command_path, superuser, homes=HOMES, events=size)
     result = SizeResult(group.events, time.perf_counter() - started)
-    runner = Runner(command_path.store, PROJECTIONS)
+    progress(f"{size:,}: generated {group.events:,} events in {result.generated_seconds:.0f}s")
+    runner = Runner(command_path.store, PROJECTIONS, batch_size=BATCH)
 
-    count, seconds = await raw_read(
-        asyncpg_dsn(api.database.app), group.tenant_id, runner.batch_size
-    )
+    count, seconds = await raw_read(asyncpg_dsn(api.database.app), group.tenant_id, BATCH)
     assert count == group.events
     result.raw_read_rate = count / seconds
     total = 0.0
@@ -130,9 +146,9 @@ async def measure(
         seconds = time.perf_counter() - started
         assert swapped == 1
         result.rebuild_rates[projection.name] = group.events / seconds
+        progress(f"{size:,}: rebuilt {projection.name} in {seconds:.0f}s")
         total += seconds
     result.rebuild_all_rate = group.events / total
-
     token = mint_token(
         api.runtime.signing_key,
         user_id=group.admin_id,
@@ -141,20 +157,16 @@ async def measure(
         roles=["group_admin"],
         location_ids=[],
     )
-    headers = {"Authorization": f"Bearer {token}"}
-    rng = random.Random(7)
-    dashboards = [
-        f"/locations/{rng.choice(group.homes)}/dashboard" for _ in range(DASHBOARD_REQUESTS)
-    ]
-    result.latencies["home dashboard"] = await timed_gets(client, dashboards, headers)
-    overview = ["/group/overview"] * OVERVIEW_REQUESTS
-    result.latencies["group overview"] = await timed_gets(client, overview, headers)
+    return Built(group, result, {"Authorization": f"Bearer {token}"})
 
-    body = (await client.get("/group/overview", headers=headers)).json()
+
+async def check_overview(client: httpx.AsyncClient, api: LiveApi, built: Built) -> None:
+    """Every home listed, and the open actions shown are those of the record index."""
+    body = (await client.get("/group/overview", headers=built.headers)).json()
     assert len(body["homes"]) == HOMES
     shown = sum(h["open_actions"]["count"] for h in body["homes"])
-    assert shown == await open_actions_in_index(superuser, group.tenant_id)
-    return result
+    superuser = asyncpg_dsn(api.database.superuser)
+    assert shown == await open_actions_in_index(superuser, built.group.tenant_id)
 
 
 async def test_projection_throughput_and_view_latency(
@@ -162,15 +174,31 @@ async def test_projection_throughput_and_view_latency(
     http: httpx.AsyncClient,  # noqa: F811
     records: Records,  # noqa: F811
 ) -> None:
-    results = [await measure(size, live_api, http, records) for size in SIZES]
-    await asyncio.sleep(0)
+    built = [await build(size, live_api, records) for size in SIZES]
+    rng = random.Random(7)
+    dashboards = [
+        [
+            (f"/locations/{rng.choice(b.group.homes)}/dashboard", b.headers)
+            for _ in range(DASHBOARD_REQUESTS)
+        ]
+        for b in built
+    ]
+    overviews = [[("/group/overview", b.headers)] * OVERVIEW_REQUESTS for b in built]
+    for view, paths in (("home dashboard", dashboards), ("group overview", overviews)):
+        for b, seconds in zip(built, await timed_gets(http, paths), strict=True):
+            b.result.latencies[view] = seconds
+            progress(f"{b.result.events:,}: {view} p95 {b.result.p(view, 95):.1f} ms")
+    for b in built:
+        await check_overview(http, live_api, b)
+    results = [b.result for b in built]
 
     names = [p.name for p in PROJECTIONS]
     lines = [
         "",
         f"Projections and views: one group of {HOMES} homes per size; {os.cpu_count()} CPUs;"
         f" views over HTTP (uvicorn, loopback), sequential requests"
-        f" ({DASHBOARD_REQUESTS} dashboards of random homes, {OVERVIEW_REQUESTS} overviews)",
+        f" ({DASHBOARD_REQUESTS} dashboards of random homes, {OVERVIEW_REQUESTS} overviews);"
+        f" rebuilds and raw read in batches of {BATCH} events",
         "",
         f"{'events':>9}{'gen s':>7}{'raw read ev/s':>15}"
         + "".join(f"{'rebuild ' + n + ' ev/s':>32}" for n in names)
