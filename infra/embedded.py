@@ -143,11 +143,12 @@ def configured_runtime(settings: Settings) -> Runtime:
     )
     kek, signing_key = settings.kek, settings.dev_signing_key
     trail_key = settings.trail_signing_key
+    if settings.production and signing_key is None:
+        signing_key = ""  # production refuses development tokens: it needs no key for them
     if kek is None or signing_key is None or trail_key is None:
         if settings.production:
             raise RuntimeError(
-                "CARETRAIL_KEK, the token signing key and CARETRAIL_TRAIL_SIGNING_KEY must be set"
-                " in production"
+                "CARETRAIL_KEK and CARETRAIL_TRAIL_SIGNING_KEY must be set in production"
             )
         found = load_secrets(settings.data_dir)
         kek, signing_key = kek or found["kek"], signing_key or found["signing_key"]

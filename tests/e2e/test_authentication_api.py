@@ -246,3 +246,30 @@ async def test_bad_oidc_tokens_are_401_problems(
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["status"] == 401
+
+
+async def test_a_deactivated_users_oidc_login_is_refused_at_once(
+    http: httpx.AsyncClient, prod: httpx.AsyncClient, fresh_group: Group
+) -> None:
+    body = {
+        "name": "Leaving Carer",
+        "email": f"leaving-{time.monotonic_ns()}@example.org",
+        "roles": ["staff"],
+        "location_ids": [str(fresh_group.homes[1])],
+    }
+    user = await http.post("/users", json=body, headers=fresh_group.auth())
+    assert user.status_code == 201, user.text
+    subject = f"kc-leaving-{time.monotonic_ns()}"
+    link = {"user_id": user.json()["id"], "issuer": ISSUER, "subject": subject}
+    assert (await http.post("/identity-links", json=link, headers=fresh_group.auth())).is_success
+    token = oidc_token(fresh_group.tenant_id, subject)
+    me = await prod.get("/me", headers=bearer(token))
+    assert me.status_code == 200 and me.json()["location_ids"] == [str(fresh_group.homes[1])]
+    deactivated = await http.post(
+        f"/users/{user.json()['id']}/deactivate",
+        json={"reason": "left"},
+        headers=fresh_group.auth(),
+    )
+    assert deactivated.status_code == 200, deactivated.text
+    refused = await prod.get("/me", headers=bearer(token))
+    assert refused.status_code == 401 and "not active" in refused.json()["detail"]

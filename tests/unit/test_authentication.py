@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -114,3 +115,22 @@ def test_external_viewers_only_read() -> None:
     assert may(viewer, "incidents", "read")
     assert not may(viewer, "incidents", "create")
     assert not may(viewer, "api-keys", "read")
+
+
+def test_production_starts_without_a_development_key(tmp_path: Any) -> None:
+    import base64
+    import os
+
+    from infra.embedded import configured_runtime
+
+    key = base64.b64encode(os.urandom(32)).decode()
+    settings = Settings(
+        environment="production",
+        database_url="postgresql://owner@db.example/caretrail",
+        kek=key,
+        trail_signing_key=key,
+        data_dir=tmp_path,
+    )
+    runtime = configured_runtime(settings)
+    assert authenticator_for(settings, runtime.signing_key).dev_signing_key is None
+    assert not (tmp_path / "secrets.json").exists()  # nothing generated in production
