@@ -58,6 +58,9 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("pack", nargs="?", help="an evidence pack from `caretrail export`")
     verify.add_argument("--tenant", type=UUID)
     verify.add_argument("--public-key", help="the key file GET /api/v1/trail/public-key serves")
+    verify.add_argument(
+        "--consistency", help="a saved GET /api/v1/trail/consistency answer from the pack's head"
+    )
     verify.set_defaults(run=_verify)
 
     export = commands.add_parser(
@@ -188,7 +191,7 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
         if args.public_key is None:
             print("checking a pack needs --public-key KEYFILE", file=sys.stderr)
             return 2
-        return verify_pack.run(args.pack, args.public_key)
+        return verify_pack.run(args.pack, args.public_key, args.consistency)
     if args.tenant is None:
         print("give --tenant ID (the chain) or PACK.zip --public-key KEYFILE", file=sys.stderr)
         return 2

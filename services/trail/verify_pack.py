@@ -428,26 +428,72 @@ def _check_event(
     return found
 
 
+def check_later_head(
+    head: dict[str, Any], consistency: dict[str, Any], public_key: bytes
+) -> list[Finding]:
+    """`consistency` as `GET /trail/consistency?first=<pack seq>&second=N` serves it: the later
+    head must be signed, and the proof must show it extends the pack's head unchanged."""
+    first, second = consistency.get("first"), consistency.get("second") or {}
+    if first != head:
+        return [Finding("consistency", "the consistency proof does not start at this pack's head")]
+    if second.get("kind") != HEAD_KIND or not signature_ok(
+        public_key, second.get("signature"), head_message(second)
+    ):
+        return [Finding("head-signature", "the later head's signature does not verify")]
+    try:
+        ok = second.get("tenant_id") == head.get("tenant_id") and verify_consistency(
+            int(head["seq"]),
+            bytes.fromhex(head["root_hash"]),
+            int(second["seq"]),
+            bytes.fromhex(second["root_hash"]),
+            [bytes.fromhex(p) for p in consistency.get("proof", [])],
+        )
+    except (ValueError, TypeError, KeyError):
+        ok = False
+    if not ok:
+        return [
+            Finding(
+                "consistency",
+                f"the trail at seq {second.get('seq')} does not extend this pack's head at seq"
+                f" {head.get('seq')}: what was signed then has been changed",
+            )
+        ]
+    return []
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Verify a caretrail evidence pack offline.")
     parser.add_argument("pack", help="the evidence pack (.zip)")
     parser.add_argument(
         "--public-key", required=True, help="the trail key file from GET /api/v1/trail/public-key"
     )
+    parser.add_argument(
+        "--consistency",
+        help="optional: GET /api/v1/trail/consistency?first=<this pack's seq>&second=<later seq>"
+        " saved to a file, to check the trail still extends this pack's head",
+    )
     args = parser.parse_args(argv)
-    return run(args.pack, args.public_key)
+    return run(args.pack, args.public_key, args.consistency)
 
 
-def run(pack_path: str, key_path: str) -> int:
+def run(pack_path: str, key_path: str, consistency_path: str | None = None) -> int:
     try:
         with open(key_path, encoding="utf-8") as key_file:
             public_key = load_public_key(key_file.read())
         files, damaged = read_pack(pack_path)
+        consistency = None
+        if consistency_path is not None:
+            with open(consistency_path, encoding="utf-8") as proof_file:
+                consistency = json.load(proof_file)
     except (Unreadable, OSError, ValueError, KeyError) as exc:
         print(f"FAILED [unreadable] {exc}")
         return 2
     findings, summary = check_pack(files, public_key)
     findings = damaged + findings
+    if consistency is not None and not findings:
+        findings = check_later_head(json.loads(files["head.json"]), consistency, public_key)
+        if not findings:
+            summary += f"; the trail at seq {consistency['second'].get('seq')} extends it"
     for finding in findings:
         print(finding)
     if findings:

@@ -421,3 +421,39 @@ async def test_export_refusals_store_nothing(
     assert extra.status_code == 400
     assert (await http.post("/exports", json={"location_id": home, **RANGE})).status_code == 401
     assert await count_events(group.tenant_id) == before
+
+
+async def test_a_later_head_is_checked_to_extend_the_packs_head(
+    exported: Exported,
+    http: httpx.AsyncClient,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    group = exported.group
+    pack_seq = json.loads(files_of(exported.pack)["head.json"])["seq"]
+    later = await http.post(
+        "/actions", json=action_body(group, title="After"), headers=group.auth()
+    )
+    assert later.status_code == 201
+    fresh = await http.post(
+        "/exports", json={"location_id": str(group.homes[0]), **RANGE}, headers=group.auth()
+    )
+    later_seq = json.loads(files_of(fresh.content)["head.json"])["seq"]
+    answer = await http.get(
+        "/trail/consistency",
+        params={"first": pack_seq, "second": later_seq},
+        headers=group.auth("quality_lead"),
+    )
+    assert answer.status_code == 200, answer.text
+    proof_file = tmp_path / "consistency.json"
+    proof_file.write_text(answer.text)
+    path = tmp_path / "pack.zip"
+    path.write_bytes(exported.pack)
+    capsys.readouterr()
+    assert verify_pack.run(str(path), str(exported.key_file), str(proof_file)) == 0
+    assert f"the trail at seq {later_seq} extends it" in capsys.readouterr().out
+    bent = answer.json()
+    bent["proof"][0] = "cd" * 32
+    proof_file.write_text(json.dumps(bent))
+    assert verify_pack.run(str(path), str(exported.key_file), str(proof_file)) == 1
+    assert "[consistency]" in capsys.readouterr().out
