@@ -151,10 +151,12 @@ def running(
 @contextmanager
 def rabbitmq_server(base: Path) -> Iterator[str]:
     """A private RabbitMQ node (Debian's rabbitmq-server) in `base`, on free ports; its URL."""
+    _wait_for_installer()
     if not Path(RABBITMQ_SERVER).exists():
         raise RuntimeError(
             f"{RABBITMQ_SERVER} is missing: install Debian's rabbitmq-server "
-            "(`apt-get install -y rabbitmq-server`; .ci/run does this) to run the RabbitMQ tests"
+            "(`apt-get install -y rabbitmq-server`; .ci/run does this, log in "
+            "/tmp/caretrail-rabbitmq-install.log) to run the RabbitMQ tests"
         )
     port, dist_port, epmd_port = free_port(), free_port(), free_port()
     for folder in ("mnesia", "log", "home"):
@@ -191,6 +193,18 @@ def rabbitmq_server(base: Path) -> Iterator[str]:
         log.close()
         if epmd := shutil.which("epmd") or _erts_epmd():
             subprocess.run([epmd, "-kill"], env=env, capture_output=True, timeout=10)
+
+
+def _wait_for_installer(timeout: float = 1200) -> None:
+    """.ci/run may still be installing rabbitmq-server in the background: wait for it."""
+    pid = int(os.environ.get("CARETRAIL_RABBITMQ_INSTALLER_PID") or 0)
+    deadline = time.monotonic() + timeout
+    while pid and not Path(RABBITMQ_SERVER).exists() and time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return  # the installer finished (the caller reports if it failed)
+        time.sleep(1)
 
 
 def _erts_epmd() -> str | None:
