@@ -24,16 +24,14 @@ from services.alerts.schemas import (
     render,
 )
 from services.alerts.state import Status
+from services.http.authorization import authorize
 from services.http.principal import Principal, current_principal
 from services.http.problems import problem_responses
 from services.http.records import MAX_PAGE, HistoryEntry, caller_of, if_match_of, replay_of
 from services.kernel.decider import changed_fields
-from services.kernel.errors import Forbidden, RecordNotFound
+from services.kernel.errors import RecordNotFound
 from services.kernel.handling import Outcome, Records
 from services.views.links import record_link
-
-#: Roles that may close an alert by hand (staff may see and acknowledge alerts of their homes).
-RESOLVING_ROLES = frozenset({"group_admin", "quality_lead", "home_manager"})
 
 
 def _in_scope(principal: Principal, location_id: UUID | None, location_ids: list[str]) -> bool:
@@ -174,8 +172,10 @@ async def acknowledge(
     records: NamedDependency[Records],
     data: JSONBody[AcknowledgeBody | None] = None,
 ) -> Response[AlertResponse]:
+    caller = caller_of(principal, request)
+    authorize(principal, "alerts", "acknowledge")
     outcome = await records.execute(
-        caller_of(principal, request),
+        caller,
         DECIDER,
         record_id,
         AcknowledgeAlert(note=data.note if data else None),
@@ -203,8 +203,7 @@ async def resolve(
     records: NamedDependency[Records],
 ) -> Response[AlertResponse]:
     caller = caller_of(principal, request)
-    if not RESOLVING_ROLES.intersection(principal.roles):
-        raise Forbidden("only a home manager, quality lead or group admin resolves alerts")
+    authorize(principal, "alerts", "resolve")
     outcome = await records.execute(
         caller,
         DECIDER,

@@ -205,3 +205,23 @@ async def test_scope_isolation_and_bad_queries(
     assert bad.status_code == 400 and bad.headers["content-type"].startswith(PROBLEM_JSON)
     unauthenticated = await http.get("/alerts")
     assert unauthenticated.status_code == 401
+
+
+async def test_dashboards_count_each_homes_open_alerts_with_their_ids(
+    http: httpx.AsyncClient, five: tuple[Group, dict[str, Any]]
+) -> None:
+    group, _ = five
+    home = str(group.homes[0])
+    listed = {
+        a["id"] for a in await alerts(http, group, location_id=home) if a["status"] != "resolved"
+    }
+    dashboard = await http.get(f"/locations/{home}/dashboard", headers=group.auth())
+    assert dashboard.status_code == 200, dashboard.text
+    figure = dashboard.json()["alerts"]
+    assert figure["available"] is True
+    assert set(figure["ids"]) == listed and figure["open"] == len(listed) >= 4
+    overview = (await http.get("/group/overview", headers=group.auth())).json()
+    by_home = {h["location_id"]: h["open_alerts"] for h in overview["homes"]}
+    assert set(by_home[home]["ids"]) == listed
+    systemic = (await alerts(http, group, kind="systemic_failure"))[0]["id"]
+    assert all(systemic in by_home[str(h)]["ids"] for h in group.homes)

@@ -10,7 +10,7 @@ from uuid import UUID
 from eventstore.connection import tenant_transaction
 from projections import Runner
 from projections.detector_facts import DETECTOR_FACTS, empty
-from projections.home_dashboard import HOME_DASHBOARD
+from projections.home_dashboard_reading import home_documents
 from services.complaints.dates import local_date
 from services.kernel.handling import Records
 from workers.detectors.model import GroupState, Home
@@ -21,7 +21,7 @@ async def load_group(
 ) -> GroupState:
     """The tenant's open homes, settings and deactivated users at `now` (projections are read as
     they stand: callers catch them up first when they need the latest events)."""
-    dashboards = await runner.documents(tenant_id, HOME_DASHBOARD.name)
+    dashboards = await home_documents(records.store.pool, tenant_id)
     facts = await runner.documents(tenant_id, DETECTOR_FACTS.name)
     settings = await tenant_settings(records, tenant_id)
     async with tenant_transaction(records.store.pool, tenant_id) as conn:
