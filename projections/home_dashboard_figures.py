@@ -7,12 +7,12 @@ to exactly those records, a collection URL.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 
 from projections.projection import Document
-from services.complaints.dates import local_date, working_days_between
+from services.complaints.dates import ENGLAND, local_date, working_days_between
 from services.frameworks.catalogue import default_catalogue
 from services.frameworks.errors import UnknownFramework, UnknownQualityStatement
 from services.incidents.events import CANDOUR_STEPS
@@ -23,6 +23,7 @@ LIVE_ACTION_STATUSES = ("open", "in_progress")
 PRIORITIES = ("urgent", "high", "medium", "low")
 PENDING_AUDIT_STATUSES = ("scheduled", "in_progress")
 AWAITING_RESPONSE = ("received", "acknowledged", "investigating")
+OPEN_COMPLAINTS = (*AWAITING_RESPONSE, "responded", "escalated")
 ALERTS = {"open": 0, "available": False}  # alerts are not recorded yet: nothing to count
 
 
@@ -30,6 +31,25 @@ def figure(ids: Iterable[str], *urls: str) -> dict[str, Any]:
     """A count and the records behind it."""
     listed = sorted(ids)
     return {"count": len(listed), "ids": listed, "urls": list(urls)}
+
+
+def _midnight_utc(day: date) -> str:
+    """The start of `day` in England, in UTC, as a list's `from`/`to` takes it."""
+    moment = datetime.combine(day, time(), tzinfo=ENGLAND).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _day_before(today: date) -> str:
+    """Due dates are indexed at midnight UTC of the day: `to` this is "due before today"."""
+    return (today - timedelta(days=1)).strftime("%Y-%m-%dT00:00:00Z")
+
+
+def _listed(
+    collection: str, home: str, statuses: Iterable[str], since: str = "", to: str = ""
+) -> list[str]:
+    """Collection URLs that together list exactly a figure's records (one per status)."""
+    window = (f"&from={since}" if since else "") + (f"&to={to}" if to else "")
+    return [f"{API}/{collection}?location_id={home}&status={s}{window}" for s in statuses]
 
 
 def last_twelve_months(today: date) -> list[str]:
@@ -84,7 +104,9 @@ def action_figures(doc: Document, today: date) -> dict[str, Any]:
     overdue = {i: a for i, a in live.items() if date.fromisoformat(a["due_date"]) < today}
     return {
         "open": figure(live, *urls),
-        "overdue": figure(overdue),
+        "overdue": figure(
+            overdue, *_listed("actions", home, LIVE_ACTION_STATUSES, to=_day_before(today))
+        ),
         "open_by_priority": _by_priority(live),
         "overdue_by_priority": _by_priority(overdue),
     }
@@ -111,7 +133,9 @@ def incident_figures(doc: Document, today: date) -> dict[str, Any]:
         for category, per_month in sorted(cells.items())
     }
     total = [i for c in cells.values() for ids in c.values() for i in ids]
-    return {"months": months, "total": figure(total), "by_category": by_category}
+    since = _midnight_utc(date.fromisoformat(months[0] + "-01"))
+    url = f"{API}/incidents?location_id={doc['location_id']}&from={since}"
+    return {"months": months, "total": figure(total, url), "by_category": by_category}
 
 
 def notification_progress(incident: Mapping[str, Any], now: datetime) -> list[dict[str, Any]]:
@@ -201,7 +225,9 @@ def complaint_figures(doc: Document, today: date) -> dict[str, Any]:
         if c["status"] in AWAITING_RESPONSE and today > date.fromisoformat(c["respond_by"]):
             response_overdue.append(complaint_id)
     return {
-        "open": figure((i["complaint_id"] for i in items), f"{API}/complaints?location_id={home}"),
+        "open": figure(
+            (i["complaint_id"] for i in items), *_listed("complaints", home, OPEN_COMPLAINTS)
+        ),
         "overdue": figure(set(ack_overdue) | set(response_overdue)),
         "acknowledgement_overdue": figure(ack_overdue),
         "response_overdue": figure(response_overdue),
@@ -239,8 +265,13 @@ def audit_figures(doc: Document, today: date) -> dict[str, Any]:
         for template_id, (audit_id, audit) in sorted(latest_completed(doc).items())
     ]
     return {
-        "due": figure((i for i in pending if i not in overdue), f"{API}/audits?location_id={home}"),
-        "overdue": figure(overdue),
+        "due": figure(
+            (i for i in pending if i not in overdue),
+            *_listed("audits", home, PENDING_AUDIT_STATUSES, since=_midnight_utc(today)),
+        ),
+        "overdue": figure(
+            overdue, *_listed("audits", home, PENDING_AUDIT_STATUSES, to=_day_before(today))
+        ),
         "latest_by_template": latest,
         "red": figure(t["audit_id"] for t in latest if t["rag"] == "red"),
     }

@@ -170,3 +170,32 @@ async def test_the_group_overview_lists_exactly_the_groups_homes(
     assert "safe" in overview["heat_map"]["key_questions"]["columns"]
     assert overview["heat_map"]["quality_statements"]["rows"]
     assert any(r["cells"]["safe"]["rag"] for r in rows)
+
+
+def figures_with_urls(node: object, where: str = "") -> list[tuple[str, dict]]:
+    """Every figure (count, ids, urls) in a response that names collection URLs, with its path."""
+    if isinstance(node, dict):
+        if {"count", "ids", "urls"} <= node.keys() and node["urls"]:
+            return [(where, node)]
+        return [f for k, v in node.items() for f in figures_with_urls(v, f"{where}.{k}")]
+    if isinstance(node, list):
+        return [f for i, v in enumerate(node) for f in figures_with_urls(v, f"{where}[{i}]")]
+    return []
+
+
+async def test_each_figures_urls_list_exactly_the_records_behind_it(
+    http: httpx.AsyncClient, seeded: dict
+) -> None:
+    for name in (UNNOTIFIED_HOME, NOTIFIED_HOME):
+        home = home_id(name)
+        dashboard = (await http.get(f"/locations/{home}/dashboard", headers=seeded[A_NAME])).json()
+        found = figures_with_urls(dashboard)
+        assert {w for w, _ in found} >= {".actions.open", ".actions.overdue", ".complaints.open"}
+        for where, figure in found:
+            ids: set[str] = set()
+            for url in figure["urls"]:
+                path, _, query = url.removeprefix("/api/v1").partition("?")
+                params = dict(p.split("=", 1) for p in query.split("&"))
+                ids |= {i["id"] for i in await listed(http, path, params, seeded[A_NAME])}
+            assert sorted(ids) == figure["ids"], (name, where, figure["urls"])
+            assert figure["count"] == len(figure["ids"])
