@@ -125,7 +125,7 @@ async def create(
     "/",
     summary="The provider group's alert subscriptions, oldest first, cursor-paginated",
     operation_id="list_subscription",
-    responses=problem_responses(400, 401, 403),
+    responses=problem_responses(400, 401, 403, 422),  # 422: a cursor this API never returned
     guards=[permitted(COLLECTION, "read")],
 )
 async def listing(
