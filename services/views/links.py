@@ -12,8 +12,10 @@ API_BASE = "/api/v1"
 def _collections() -> dict[str, str]:
     # Imported here: the catalog imports the views' handlers, so this cannot be a module import.
     from services import catalog
+    from services.alerts.decide import DECIDER as ALERTS  # records of their own, not POSTed
 
-    return {api.decider.stream_type: api.decider.collection for api in catalog.RECORD_APIS}
+    found = {api.decider.stream_type: api.decider.collection for api in catalog.RECORD_APIS}
+    return {**found, ALERTS.stream_type: ALERTS.collection}
 
 
 def collection_of(stream_type: str) -> str:

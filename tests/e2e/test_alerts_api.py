@@ -225,3 +225,15 @@ async def test_dashboards_count_each_homes_open_alerts_with_their_ids(
     assert set(by_home[home]["ids"]) == listed
     systemic = (await alerts(http, group, kind="systemic_failure"))[0]["id"]
     assert all(systemic in by_home[str(h)]["ids"] for h in group.homes)
+
+
+async def test_a_homes_timeline_links_its_alert_events_to_the_alerts(
+    http: httpx.AsyncClient, five: tuple[Group, dict[str, Any]]
+) -> None:
+    group, _ = five
+    [item] = await alerts(http, group, kind="overdue_action")
+    timeline = await http.get(f"/locations/{group.homes[0]}/timeline", headers=group.auth())
+    assert timeline.status_code == 200, timeline.text
+    raised = [e for e in timeline.json()["entries"] if e["event_type"] == "AlertRaised"]
+    assert f"/api/v1/alerts/{item['id']}" in {e["link"] for e in raised}
+    assert {e["collection"] for e in raised} == {"alerts"}
