@@ -124,6 +124,16 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--hours", type=int, default=12)
     token.set_defaults(run=_token)
 
+    login = commands.add_parser("login", parents=[common], help="OpenID Connect logins of users")
+    login_commands = login.add_subparsers(required=True, metavar="ACTION")
+    link = login_commands.add_parser(
+        "link", parents=[common], help="link a user's login (issuer + sub) to their caretrail user"
+    )
+    link.add_argument("--email", required=True)
+    link.add_argument("--issuer", required=True, help="the provider's `iss`, exactly")
+    link.add_argument("--subject", required=True, help="the user's `sub` at that provider")
+    link.set_defaults(run=_login_link)
+
     users = commands.add_parser("users", parents=[common], help="print every user as JSON lines")
     users.set_defaults(run=_users)
 
@@ -302,6 +312,24 @@ def _token(args: argparse.Namespace, settings: Settings) -> int:
         print(f"no user with e-mail {args.email}", file=sys.stderr)
         return 1
     print(token)
+    return 0
+
+
+def _login_link(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.auth_cli import link_login
+
+    async def run() -> str | None:
+        return await link_login(await _runtime(settings), args.email, args.issuer, args.subject)
+
+    try:
+        linked = asyncio.run(run())
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if linked is None:
+        print(f"no user with e-mail {args.email}", file=sys.stderr)
+        return 1
+    print(linked)
     return 0
 
 

@@ -273,3 +273,21 @@ async def test_a_deactivated_users_oidc_login_is_refused_at_once(
     assert deactivated.status_code == 200, deactivated.text
     refused = await prod.get("/me", headers=bearer(token))
     assert refused.status_code == 401 and "not active" in refused.json()["detail"]
+
+
+async def test_an_operator_links_the_first_login_from_the_command_line(
+    http: httpx.AsyncClient, prod: httpx.AsyncClient, fresh_group: Group, live_api: LiveApi
+) -> None:
+    from infra.auth_cli import link_login
+
+    email = f"first-admin-{time.monotonic_ns()}@example.org"
+    body = {"name": "First Admin", "email": email, "roles": ["group_admin"], "location_ids": []}
+    assert (await http.post("/users", json=body, headers=fresh_group.auth())).status_code == 201
+    subject = f"kc-first-{time.monotonic_ns()}"
+    linked = json.loads(await link_login(live_api.runtime, email, ISSUER, subject) or "{}")
+    assert linked["tenant_id"] == str(fresh_group.tenant_id)
+    me = await prod.get("/me", headers=bearer(oidc_token(fresh_group.tenant_id, subject)))
+    assert me.status_code == 200 and me.json()["roles"] == ["group_admin"]
+    with pytest.raises(ValueError, match="already linked"):
+        await link_login(live_api.runtime, email, ISSUER, subject)
+    assert await link_login(live_api.runtime, "nobody@example.org", ISSUER, "x") is None
