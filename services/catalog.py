@@ -21,9 +21,9 @@ from services.http import api_key_routes, api_keys, identities
 from services.http.records import RecordApi
 from services.incidents.controller import API as INCIDENTS_API
 from services.kernel.events import Event, EventRegistry
-from services.trail import controller as trail
 from services.organisations import controller as organisations
 from services.organisations.events import EVENTS as ORGANISATION_EVENTS
+from services.trail import controller as trail
 from services.views import dashboard_controller, governance
 
 RECORD_APIS: tuple[RecordApi[Any], ...] = (
