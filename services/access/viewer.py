@@ -9,6 +9,8 @@ read on every request, never from the token: a revoked or expired grant stops ac
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from uuid import UUID
 
@@ -35,24 +37,36 @@ def is_external(principal: Any) -> bool:
 
 async def granted_homes(pool: Any, organisation_id: UUID) -> list[tuple[UUID, UUID]]:
     """(tenant, home) pairs the organisation may read now, read through its own RLS binding."""
+    async with _as_organisation(pool, organisation_id) as conn:
+        return await _granted(conn, organisation_id)
+
+
+@asynccontextmanager
+async def _as_organisation(pool: Any, organisation_id: UUID) -> AsyncIterator[Any]:
     async with raw_connection(pool) as conn, conn.transaction():
         await conn.execute(
             "SELECT set_config($1, $2, true)", EXTERNAL_SETTING, str(organisation_id)
         )
-        rows = await conn.fetch(_CURRENT_GRANTS, organisation_id)
+        yield conn
+
+
+async def _granted(conn: Any, organisation_id: UUID) -> list[tuple[UUID, UUID]]:
+    rows = await conn.fetch(_CURRENT_GRANTS, organisation_id)
     return [(UUID(str(r["tenant_id"])), UUID(str(r["location_id"]))) for r in rows]
 
 
 async def external_principal(connection: Any, principal: Any) -> Any:
     """`principal` narrowed to this request: `viewing` the provider tenant it is about (None if
-    none is), `location_ids` that tenant's homes granted now. Binds the request's reads."""
+    none is), `location_ids` that tenant's homes granted now. Binds the request's reads. One
+    transaction: the grants, and the record the path names (if it names one)."""
     slot = binding.current_request()
     if slot.resolved is not None:
         return slot.resolved
     binding.bind_viewer(principal.organisation_id, principal.organisation_kind, principal.user_id)
     pool = connection.app.state.records.store.pool
-    homes = await granted_homes(pool, principal.organisation_id)
-    tenant = await _tenant_of_request(connection, pool, principal.organisation_id, homes)
+    async with _as_organisation(pool, principal.organisation_id) as conn:
+        homes = await _granted(conn, principal.organisation_id)
+        tenant = await _tenant_of_request(conn, connection, homes)
     resolved = dataclasses.replace(
         principal,
         viewing=tenant,
@@ -63,26 +77,26 @@ async def external_principal(connection: Any, principal: Any) -> Any:
 
 
 async def _tenant_of_request(
-    connection: Any, pool: Any, organisation_id: UUID, homes: list[tuple[UUID, UUID]]
+    conn: Any, connection: Any, homes: list[tuple[UUID, UUID]]
 ) -> UUID | None:
+    """The provider tenant holding the record in the path, else the home in `?location_id=`,
+    among the granted ones; what it shows is noted for the access log."""
     record_id = connection.path_params.get("record_id")
     if isinstance(record_id, UUID):
         collection = _collection_of(connection.url.path, record_id)
         tenants = sorted({t for t, _home in homes})
-        async with raw_connection(pool) as conn, conn.transaction():
-            await conn.execute(
-                "SELECT set_config($1, $2, true)", EXTERNAL_SETTING, str(organisation_id)
-            )
-            row = await conn.fetchrow(_RECORD, tenants, collection, record_id)
+        row = await conn.fetchrow(_RECORD, tenants, collection, record_id) if tenants else None
         if row is None:
             return None
         tenant = UUID(str(row["tenant_id"]))
-        location = UUID(str(row["location_id"]))
-        binding.disclose(tenant, [location], [(collection, record_id)])
+        binding.disclose(tenant, [UUID(str(row["location_id"]))], [(collection, record_id)])
         return tenant
-    location_id = connection.query_params.get("location_id")
+    try:
+        location_id = UUID(connection.query_params.get("location_id", ""))
+    except ValueError:
+        return None
     for tenant, home in homes:
-        if str(home) == location_id:
+        if home == location_id:
             binding.disclose(tenant, [home])
             return tenant
     return None

@@ -361,3 +361,19 @@ async def test_the_cli_creates_an_external_organisation_whose_user_can_sign_in(
         "local_authority",
         ["la_officer"],
     )
+
+
+async def test_a_read_that_cannot_be_logged_is_not_served(
+    http: httpx.AsyncClient, world: World, monkeypatch: Any
+) -> None:
+    async def log_down(*_args: Any, **_kwargs: Any) -> None:
+        raise ConnectionError("the access log cannot be written")
+
+    monkeypatch.setattr("services.access.middleware.record_reads", log_down)
+    action = world.actions["a0"]
+    refused = await http.get(f"/actions/{action}", headers=world.council.headers)
+    assert refused.status_code == 503
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert action not in refused.text and "Fix MAR" not in refused.text
+    provider = await http.get(f"/actions/{action}", headers=world.a.auth())
+    assert provider.status_code == 200  # providers' own reads are not external reads
