@@ -66,6 +66,9 @@ class Authenticator:
 def authenticator_for(settings: Any, dev_signing_key: str) -> Authenticator:
     """From the settings' authentication section; production never accepts the dev key."""
     oidc = None
+    url = settings.oidc_jwks_url
+    if settings.production and url and not url.startswith("https://"):
+        raise ValueError("in production the OIDC JWKS URL must be https:// (keys are trusted)")
     if settings.oidc_issuer:
         oidc = OidcVerifier(
             OidcConfig(

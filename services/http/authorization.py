@@ -19,10 +19,11 @@ if TYPE_CHECKING:
 
 ANY: Final = frozenset({"*"})
 
-#: Shape the provider group itself: only group admins write (and read the secret-bearing ones).
-ADMINISTRATION = ("locations", "regions", "users", "provider-groups", "api-keys", "identity-links")
-#: Administration whose very listing is sensitive (credentials, who may see what, where alerts go).
+#: Administration whose very listing is sensitive (credentials, who may see what, where alerts
+#: go): group admins only. Homes, regions, users and settings are read by all, written by admins.
 ADMIN_READ_ONLY = frozenset({"api-keys", "identity-links", "grants", "subscriptions"})
+#: Reads no role has unless its row names them.
+RESTRICTED_READS = ADMIN_READ_ONLY | {"access-log"}
 #: Care records, kept per home.
 HOME_RECORDS = ("actions", "audits", "incidents", "complaints", "feedback", "people")
 #: Group-wide quality work: templates every home audits against, alerts, exports.
@@ -39,15 +40,20 @@ class Role:
     writes: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: collection → actions permitted only on records the caller owns (summary `owner_id`).
     own_writes: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    #: Read the ADMIN_READ_ONLY collections too.
-    reads_administration: bool = False
+    #: Which RESTRICTED_READS this role may make.
+    restricted_reads: frozenset[str] = frozenset()
 
 
 _RECORDS_BUT_ERASURE = {c: ANY for c in HOME_RECORDS} | {"people": frozenset({"create", "correct"})}
 
 MATRIX: Final[Mapping[str, Role]] = {
-    "group_admin": Role(group_wide=True, writes={"*": ANY}, reads_administration=True),
-    "quality_lead": Role(group_wide=True, writes=_RECORDS_BUT_ERASURE | {c: ANY for c in QUALITY}),
+    "group_admin": Role(group_wide=True, writes={"*": ANY}, restricted_reads=RESTRICTED_READS),
+    "quality_lead": Role(
+        group_wide=True,
+        writes=_RECORDS_BUT_ERASURE | {c: ANY for c in QUALITY},
+        # Who outside the group read which records (services/access/access_log.py).
+        restricted_reads=frozenset({"access-log"}),
+    ),
     "home_manager": Role(group_wide=False, writes=_RECORDS_BUT_ERASURE | {"alerts": ANY}),
     "staff": Role(
         group_wide=False,
@@ -80,13 +86,13 @@ def may(
     """Whether any of the caller's roles permits `action` on `collection` (home scope apart)."""
     if principal.organisation_kind != "provider":
         # External viewers (local authority, regulator) only ever read what was granted.
-        return action == "read" and collection not in ADMIN_READ_ONLY
+        return action == "read" and collection not in RESTRICTED_READS
     for name in principal.roles:
         role = MATRIX.get(name)
         if role is None:
             continue
         if action == "read":
-            if collection not in ADMIN_READ_ONLY or role.reads_administration:
+            if collection not in RESTRICTED_READS or collection in role.restricted_reads:
                 return True
             continue
         if _grants(role.writes.get(collection) or role.writes.get("*"), action):

@@ -40,6 +40,19 @@ async def test_production_refuses_the_development_key() -> None:
         await authenticator.principal(dev_token(), records=None)  # type: ignore[arg-type]
 
 
+def test_production_fetches_signing_keys_over_https_only() -> None:
+    settings = Settings(
+        environment="production",
+        oidc_issuer="https://idp.example",
+        oidc_audience="caretrail",
+        oidc_jwks_url="http://idp.example/jwks",
+    )
+    with pytest.raises(ValueError, match="https"):
+        authenticator_for(settings, DEV_KEY)
+    secure = settings.with_(oidc_jwks_url="https://idp.example/jwks")
+    assert authenticator_for(secure, DEV_KEY).oidc is not None
+
+
 async def test_without_an_oidc_provider_asymmetric_tokens_are_refused() -> None:
     import jwt
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -90,6 +103,9 @@ def principal(*roles: str, user: UUID | None = None, kind: str = "provider") -> 
         ("staff", "complaints", "create", False),
         ("staff", "actions", "read", True),
         ("staff", "identity-links", "read", False),
+        ("group_admin", "access-log", "read", True),
+        ("quality_lead", "access-log", "read", True),
+        ("home_manager", "access-log", "read", False),
         ("integration_read", "actions", "read", True),
         ("integration_read", "actions", "create", False),
         ("integration_write", "incidents", "create", True),
