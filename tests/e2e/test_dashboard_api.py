@@ -9,6 +9,7 @@ from uuid import UUID
 
 import asyncpg
 import httpx
+import jsonschema_rs
 import pytest_asyncio
 
 from infra.database import asyncpg_dsn
@@ -199,3 +200,25 @@ async def test_each_figures_urls_list_exactly_the_records_behind_it(
                 ids |= {i["id"] for i in await listed(http, path, params, seeded[A_NAME])}
             assert sorted(ids) == figure["ids"], (name, where, figure["urls"])
             assert figure["count"] == len(figure["ids"])
+
+
+async def test_dashboard_and_overview_match_their_openapi_schemas(
+    http: httpx.AsyncClient, live_api: LiveApi, seeded: dict
+) -> None:
+    spec = (await httpx.AsyncClient(base_url=live_api.base_url).get("/schema/openapi.json")).json()
+    home = home_id(UNNOTIFIED_HOME)
+    for path, url in (
+        ("/api/v1/locations/{record_id}/dashboard", f"/locations/{home}/dashboard"),
+        ("/api/v1/group/overview", "/group/overview?detail=statements"),
+    ):
+        schema = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        assert "$ref" in schema["schema"], schema  # a named, typed schema, not a free object
+        body = (await http.get(url, headers=seeded[A_NAME])).json()
+        validator = jsonschema_rs.validator_for(
+            {**schema["schema"], "components": spec["components"]}
+        )
+        assert [str(e) for e in validator.iter_errors(body)] == [], path
+        broken = {k: v for k, v in body.items() if k != "thresholds"}
+        assert list(validator.iter_errors(broken)), "the schema must be able to refuse a body"
+        component = schema["schema"]["$ref"].rsplit("/", 1)[1]
+        assert spec["components"]["schemas"][component]["required"]
