@@ -171,7 +171,8 @@ API: RecordApi[IdentityLink] = RecordApi(
 
 
 async def principal_for(records: Records, tenant_id: UUID, issuer: str, subject: str) -> Principal:
-    """The registered, active user this login is linked to in the token's provider group."""
+    """The registered, active user this login is linked to in the token's organisation (a provider
+    group, or a local authority or regulator whose users read what providers granted)."""
     digest = login_digest(records, issuer, subject)
     links = [
         link
@@ -184,10 +185,16 @@ async def principal_for(records: Records, tenant_id: UUID, issuer: str, subject:
     user = await records.find(tenant_id, "users", user_id)
     if user is None or user.status != "active":
         raise TokenRefused("the linked caretrail user is not active")
+    from services.access.organisations import organisation_kind
+
+    # A local authority's or regulator's users live under their organisation's own id.
+    kind = await organisation_kind(records, tenant_id)
+    if kind is None:
+        raise TokenRefused("no such organisation")
     return Principal(
         user_id=user_id,
         organisation_id=tenant_id,
-        organisation_kind="provider",
+        organisation_kind=kind,
         roles=tuple(user.summary.get("roles", ())),
         location_ids=tuple(UUID(x) for x in user.summary.get("location_ids", ())),
     )

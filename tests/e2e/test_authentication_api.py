@@ -291,3 +291,23 @@ async def test_an_operator_links_the_first_login_from_the_command_line(
     with pytest.raises(ValueError, match="already linked"):
         await link_login(live_api.runtime, email, ISSUER, subject)
     assert await link_login(live_api.runtime, "nobody@example.org", ISSUER, "x") is None
+
+
+async def test_a_local_authority_officer_signs_in_with_oidc_as_a_read_only_viewer(
+    http: httpx.AsyncClient, prod: httpx.AsyncClient, records: Any, live_api: LiveApi, group: Group
+) -> None:
+    from infra.auth_cli import link_login
+    from services.access.organisations import add_external_user, create_external_organisation
+
+    council = await create_external_organisation(
+        records, "local_authority", f"Council {time.monotonic_ns()}"
+    )
+    email = f"officer-{time.monotonic_ns()}@council.example"
+    await add_external_user(records, council, "Quality Officer", email)
+    subject = f"kc-officer-{time.monotonic_ns()}"
+    assert await link_login(live_api.runtime, email, ISSUER, subject)
+    token = oidc_token(council, subject)
+    overview = await prod.get("/la/overview", headers=bearer(token))
+    assert overview.status_code == 200, overview.text
+    write = await prod.post("/feedback", json=feedback(group), headers=bearer(token))
+    assert write.status_code == 403
