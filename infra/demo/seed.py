@@ -14,6 +14,7 @@ from infra.demo.complaints import seed_complaints
 from infra.demo.driver import Driver, SimulatedClock
 from infra.demo.incidents import seed_incidents
 from infra.demo.organisations import GROUPS, seed_groups
+from infra.demo.subscriptions import seed_subscriptions
 from infra.embedded import Runtime
 from infra.settings import Settings
 from services.organisations import directory
@@ -42,6 +43,7 @@ async def seed_demo(settings: Settings, runtime: Runtime) -> None:
         await seed_audits(driver, groups, today)
         await seed_complaints(driver, groups, today)
         await seed_external_viewers(driver, groups, today - timedelta(days=185), today)
+        await seed_subscriptions(driver, groups, today)
         log.info(
             "demo data seeded",
             groups=[g.name for g in groups],
