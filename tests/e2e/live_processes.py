@@ -213,8 +213,11 @@ def _erts_epmd() -> str | None:
 
 
 def _wait_until_accepting(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    import logging
+
     import pika
 
+    logging.getLogger("pika").setLevel(logging.CRITICAL)  # refusals until the node is up
     deadline = time.monotonic() + 90
     while True:
         if server.poll() is not None:

@@ -62,16 +62,16 @@ async def test_each_write_nudges_the_workers_to_catch_its_tenant_up(
     runner = Runner(records.store, PROJECTIONS)
     lags = []
     async with httpx.AsyncClient(base_url=live.api_url + "/api/v1", timeout=30) as api:
-        for n in range(12):
+        for n in range(21):
             response = await api.post("/locations", json=home(n), headers=fresh_group.auth())
             assert response.status_code == 201, response.text
             seq = int(response.headers["Caretrail-Seq"])
             lags.append(await wait_caught_up(runner, fresh_group.tenant_id, seq, timeout=20))
 
-    lags.sort()
+    lags = sorted(lags[1:])  # the first write also opens the processes' connections
     p95 = lags[int(0.95 * (len(lags) - 1))]
     print(f"projection lag after a write ({broker_url or 'postgresql'}): p95 {p95:.3f}s")
-    assert p95 < 2.0  # the target is 0.5 s; the bound leaves room for a loaded test machine
+    assert p95 < 1.0  # the target is 0.5 s (measured ~0.2 s); room for a loaded test machine
     caught = live.wait_for_log(
         "worker",
         lambda line: (
