@@ -23,6 +23,7 @@ from services.kernel.events import Event, to_new_event
 from services.kernel.working_days import add_working_days
 from services.organisations.events import LocationRegistered
 from workers.detectors import GroupState, Home
+from workers.detectors.model import Question as DetectorQuestion
 
 TENANT, USER = uuid4(), uuid4()
 TEMPLATE = uuid4()
@@ -193,6 +194,10 @@ class Log:
             now=now,
             today=local_date(now),
             inactive_users=inactive,
+            questions={
+                str(q.id): DetectorQuestion(statement=q.quality_statement, text=q.text)
+                for q in QUESTIONS
+            },
         )
 
 

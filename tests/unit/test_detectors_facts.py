@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from projections import evolve_documents, with_changes
-from projections.detector_facts import AUDITS_KEPT_PER_TEMPLATE, DETECTOR_FACTS
+from projections.detector_facts import AUDITS_KEPT_PER_TEMPLATE, DETECTOR_FACTS, answers_of
 from tests.unit.detector_log import Q_MAR, USER, Log
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -21,9 +21,11 @@ def test_replaying_the_events_twice_gives_the_same_documents() -> None:
     twice = with_changes(once, evolve_documents(DETECTOR_FACTS, once, log.events))
     assert twice == once
     doc = once[str(home)]
-    assert doc["owners"] and doc["people"] and doc["questions"]
-    [answers] = doc["answers"].values()
-    assert answers["answers"][str(Q_MAR.id)] == "no"
+    assert doc["owners"] and doc["people"]
+    [audit] = doc["answers"]
+    assert answers_of(doc, audit)[str(Q_MAR.id)] == "no"
+    assert set(answers_of(doc, audit).values()) == {"yes", "no"}
+    assert doc["pending"] == {} and len(doc["question_sets"]) == 1
 
 
 def test_only_the_latest_audits_of_a_template_keep_their_answers() -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from projections.detector_facts import answers_of
 from projections.home_dashboard_figures import key_question_of
 from services.alerts.settings import setting
 from workers.detectors.model import Finding, GroupState, Home, finding, moment
@@ -34,7 +35,7 @@ def completed_audits(home: Home) -> list[Completed]:
             completed_at=moment(audit["completed_at"]),
             framework=audit["framework"],
             statements=audit.get("statements", {}),
-            answers=home.facts["answers"].get(audit_id, {}).get("answers", {}),
+            answers=answers_of(home.facts, audit_id),
         )
         for audit_id, audit in home.dashboard["audits"].items()
         if audit["status"] == "completed"
@@ -43,11 +44,8 @@ def completed_audits(home: Home) -> list[Completed]:
 
 
 def _question_text(group: GroupState, question_id: str) -> str:
-    for home in group.homes:
-        known = home.facts["questions"].get(question_id)
-        if known:
-            return str(known["text"])
-    return question_id
+    known = group.questions.get(question_id)
+    return known.text if known else f"Question {question_id}"
 
 
 def repeated_failures(group: GroupState) -> list[Finding]:
@@ -96,9 +94,8 @@ def systemic_failures(group: GroupState) -> list[Finding]:
                     questions.setdefault(question_id, {}).setdefault(home.id, set()).add(
                         audit.audit_id
                     )
-                    known = home.facts["questions"].get(question_id)
-                    if known:
-                        statement_of[question_id] = known["statement"]
+                    if known := group.questions.get(question_id):
+                        statement_of[question_id] = known.statement
             for statement, counts in audit.statements.items():
                 if counts.get("no", 0) > 0:
                     statements.setdefault(statement, {}).setdefault(home.id, set()).add(

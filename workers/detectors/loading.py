@@ -11,9 +11,11 @@ from eventstore.connection import tenant_transaction
 from projections import Runner
 from projections.detector_facts import DETECTOR_FACTS, empty
 from projections.home_dashboard_reading import home_documents
+from services.audits.template_decide import TEMPLATE_DECIDER
 from services.complaints.dates import local_date
 from services.kernel.handling import Records
-from workers.detectors.model import GroupState, Home
+from services.kernel.index import ListQuery
+from workers.detectors.model import GroupState, Home, Question
 
 
 async def load_group(
@@ -36,12 +38,32 @@ async def load_group(
         if doc.get("registered") and not doc.get("closed")
     )
     return GroupState(
+        questions=await audit_questions(records, tenant_id),
         homes=homes,
         settings=settings,
         now=now,
         today=local_date(now),
         inactive_users=frozenset(str(r["record_id"]) for r in inactive),
     )
+
+
+async def audit_questions(records: Records, tenant_id: UUID) -> dict[str, Question]:
+    """Every question of every version of the group's audit templates, by id."""
+    found: dict[str, Question] = {}
+    cursor = None
+    while True:
+        page, cursor = await records.page(
+            tenant_id, ListQuery("audit-templates", cursor=cursor, limit=200)
+        )
+        for row in page:
+            template, _version, _events = await records.load(
+                tenant_id, TEMPLATE_DECIDER, row.record_id
+            )
+            for version in template.versions:  # a later version's wording wins
+                for q in version.questions:
+                    found[str(q.id)] = Question(statement=q.quality_statement, text=q.text)
+        if cursor is None:
+            return found
 
 
 async def tenant_settings(records: Records, tenant_id: UUID) -> dict[str, Any]:

@@ -40,6 +40,12 @@ class Home:
 
 
 @dataclass(frozen=True, slots=True)
+class Question:
+    statement: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class GroupState:
     """A provider group as the detectors see it at `now` (`today` is the date in England)."""
 
@@ -49,6 +55,8 @@ class GroupState:
     today: date
     #: Users who can no longer own an action (deactivated).
     inactive_users: frozenset[str] = field(default_factory=frozenset)
+    #: Audit question id → its quality statement and text (from the group's audit templates).
+    questions: Mapping[str, Question] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
