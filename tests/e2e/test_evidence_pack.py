@@ -457,3 +457,18 @@ async def test_a_later_head_is_checked_to_extend_the_packs_head(
     proof_file.write_text(json.dumps(bent))
     assert verify_pack.run(str(path), str(exported.key_file), str(proof_file)) == 1
     assert "[consistency]" in capsys.readouterr().out
+
+
+async def test_a_quality_lead_may_export_and_keep_personal_fields_sealed(
+    exported: Exported, http: httpx.AsyncClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    group = exported.group
+    body = {"location_id": str(group.homes[0]), **RANGE, "personal": "sealed"}
+    response = await http.post("/exports", json=body, headers=group.auth("quality_lead"))
+    assert response.status_code == 200, response.text
+    files = files_of(response.content)
+    assert json.loads(files["personal.json"]) == {"personal_fields": "sealed", "fields": {}}
+    assert exported.person_name.encode() not in b"".join(files.values())
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["exported_by"]["roles"] == ["quality_lead"]
+    assert verify_in_process(response.content, exported.key_file, tmp_path, capsys)[0] == 0
