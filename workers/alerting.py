@@ -4,6 +4,7 @@ several processes at once, records nothing new (see workers/alert_reconcile.py).
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 from uuid import UUID
 
@@ -17,14 +18,28 @@ from workers.runtime import context
 log = structlog.get_logger()
 
 
+#: Tenant id → when this process last started a detection for it (time.time()).
+_started: dict[str, float] = {}
+
+
 @dramatiq.actor(queue_name="alerts")
-async def run_detectors(tenant_id: str) -> None:
-    """Bring one tenant's projections up to date, then its alerts in line with the detectors."""
+async def run_detectors(tenant_id: str, sent_at: float | None = None) -> None:
+    """Bring one tenant's projections up to date, then its alerts in line with the detectors.
+    A message sent before a detection of the same tenant started in this process is skipped:
+    that detection already saw the events behind it (so a burst of writes costs one sweep)."""
+    if sent_at is not None and _started.get(tenant_id, 0.0) > sent_at:
+        return
+    _started[tenant_id] = time.time()
     ctx = await context()
     await ctx.runner.catch_up(UUID(tenant_id))
     tally = await detect_for_tenant(ctx.records, ctx.runner, UUID(tenant_id))
     if tally.any():
         log.info("alerts reconciled", tenant_id=tenant_id, **asdict(tally))
+
+
+def detect_soon(tenant_id: str) -> None:
+    """After a nudge took in new events: detect for the tenant now, not at the next sweep."""
+    run_detectors.send(tenant_id, time.time())
 
 
 @dramatiq.actor(queue_name="alerts")
@@ -45,5 +60,4 @@ async def escalate_alerts() -> None:
             log.info("alerts escalated", tenant_id=str(tenant_id), escalated=escalated)
 
 
-# New events for a tenant: look for alerts straight away rather than at the next sweep.
-AFTER_CATCH_UP.append(run_detectors.send)
+AFTER_CATCH_UP.append(detect_soon)
