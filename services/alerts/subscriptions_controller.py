@@ -193,7 +193,7 @@ async def cancel(
     "/{record_id:uuid}/deliveries",
     summary="What was sent to this subscription: status, attempts, last error; `dead` = dead letters",
     operation_id="list_subscription_deliveries",
-    responses=problem_responses(400, 401, 403, 404),
+    responses=problem_responses(400, 401, 403, 404, 422),  # 422: a cursor it never gave
     guards=[visible_record(COLLECTION)],
 )
 async def deliveries(
