@@ -286,3 +286,30 @@ async def test_delivery_rows_are_invisible_to_other_tenants(
                 uuid4(),
             )
     assert (seen, checkpoints) == (0, 0)
+
+
+async def test_the_sweep_fans_out_and_resends_what_is_due_until_it_is_done(
+    records: Records,
+    store: EventStore,
+    tenant: UUID,
+    http: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from workers import delivery as actors
+
+    sent: list[UUID] = []
+    monkeypatch.setattr(actors, "_send_all", lambda _tenant, ids: sent.extend(ids))
+    with webhook_receiver() as receiver:
+        _subscription, receiver.secret = await subscribe_webhook(records, tenant, receiver.url)
+        await raise_alert(store, tenant)
+        [delivery_id] = await actors.sweep_tenant(records, tenant)  # fanned out, sent
+        assert await actors.sweep_tenant(records, tenant) == [delivery_id]  # message lost: again
+        async with tenant_transaction(store.pool, tenant) as conn:  # a worker dies mid-send
+            await delivery_store.claim(conn, tenant, delivery_id, lease_seconds=0.2)
+        assert await actors.sweep_tenant(records, tenant) == []  # leased: left alone
+        await asyncio.sleep(0.3)
+        assert await actors.sweep_tenant(records, tenant) == [delivery_id]  # lease over
+        assert (await attempt(records, courier(http), tenant, delivery_id)).status == "delivered"
+        assert await actors.sweep_tenant(records, tenant) == []
+
+    assert sent == [delivery_id] * 3
