@@ -279,6 +279,8 @@ async def test_the_access_log_shows_each_provider_only_the_reads_of_its_own_home
     http: httpx.AsyncClient, world: World, group: Group
 ) -> None:
     council = world.council
+    dashboard = await http.get(f"/locations/{world.b.homes[1]}/dashboard", headers=council.headers)
+    assert dashboard.status_code == 200
     read = await http.get(f"/actions/{world.actions['b1']}", headers=council.headers)
     assert read.status_code == 200
     await http.get(f"/actions/{world.actions['a1']}", headers=council.headers)  # 404: not a read
@@ -292,6 +294,28 @@ async def test_the_access_log_shows_each_provider_only_the_reads_of_its_own_home
     assert latest["records"] == [{"collection": "actions", "id": world.actions["b1"]}]
     assert latest["location_ids"] == [str(world.b.homes[1])]
     assert {h for e in entries for h in e["location_ids"]} == {str(world.b.homes[1])}
+
+    by_home = await http.get(
+        "/access-log", params={"location_id": str(world.b.homes[1])}, headers=world.b.auth()
+    )
+    assert [e["seq"] for e in by_home.json()["items"]] == [e["seq"] for e in entries]
+    ungranted = await http.get(
+        "/access-log", params={"location_id": str(world.b.homes[0])}, headers=world.b.auth()
+    )
+    other_org = await http.get(
+        "/access-log",
+        params={"organisation_id": str(world.other_council.organisation_id)},
+        headers=world.b.auth(),
+    )
+    assert ungranted.json()["items"] == [] and other_org.json()["items"] == []
+    first = await http.get("/access-log", params={"limit": 1}, headers=world.b.auth())
+    assert first.json()["items"][0]["seq"] == latest["seq"]
+    before = first.json()["next_before"]
+    older = await http.get(
+        "/access-log", params={"limit": 1, "before": before}, headers=world.b.auth()
+    )
+    assert older.json()["items"][0]["seq"] == entries[1]["seq"]
+    assert entries[1]["records"] == [{"collection": "locations", "id": str(world.b.homes[1])}]
 
     log_a = await http.get("/access-log", headers=world.a.auth("quality_lead"))
     assert log_a.status_code == 200
