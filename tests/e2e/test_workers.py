@@ -98,9 +98,10 @@ async def test_the_scheduler_sweeps_up_events_no_nudge_announced(
     runner = Runner(records.store, PROJECTIONS)
     assert not await caught_up_to(runner, tenant, appended.last_seq)
 
-    live_workers(broker_url, env={"CARETRAIL_PROJECTION_SWEEP_SECONDS": "0.3"})
+    live = live_workers(broker_url, env={"CARETRAIL_PROJECTION_SWEEP_SECONDS": "0.3"})
 
     await wait_caught_up(runner, tenant, appended.last_seq, timeout=30)
+    assert live.stop() == {"worker": 0, "scheduler": 0}  # SIGTERM: both stop cleanly
 
 
 async def test_a_poison_message_is_retried_then_dead_lettered_and_logged(
@@ -140,6 +141,13 @@ async def test_a_poison_message_is_retried_then_dead_lettered_and_logged(
     assert "badly formed hexadecimal UUID string" in dead["error"]
     assert dead["tenant_id"] == "not-a-tenant-id"
     assert len(attempts) >= 3  # the first try and two retries each failed and said why
+    retried = [
+        line
+        for line in live.log_lines("worker")
+        if line.get("message_id") == poison.message_id
+        and str(line.get("event")).startswith("Retrying message")
+    ]
+    assert len(retried) == 2  # with backoff, then no third retry: dead-lettered instead
     stored = await dead_letter(broker_url, live_api, poison.message_id)
     assert stored["actor_name"] == "catch_up_tenant"
     # PostgreSQL stores the message as it failed; RabbitMQ dead-letters the body it delivered
