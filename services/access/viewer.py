@@ -16,7 +16,6 @@ from uuid import UUID
 
 from eventstore.connection import raw_connection
 from services.access import binding
-from services.access.organisations import EXTERNAL_KINDS
 from services.access.schema import EXTERNAL_SETTING
 from services.kernel.errors import Forbidden
 
@@ -29,10 +28,6 @@ SELECT DISTINCT tenant_id, location_id FROM access_grants
 _RECORD = """
 SELECT tenant_id, location_id FROM records
  WHERE tenant_id = ANY($1::uuid[]) AND collection = $2 AND record_id = $3"""
-
-
-def is_external(principal: Any) -> bool:
-    return principal.organisation_kind in EXTERNAL_KINDS
 
 
 async def granted_homes(pool: Any, organisation_id: UUID) -> list[tuple[UUID, UUID]]:
