@@ -166,7 +166,7 @@ async def read(
 @delete(
     "/{record_id:uuid}",
     status_code=200,
-    summary="Cancel a subscription: nothing more is sent to it (its history remains)",
+    summary="Cancel a subscription: nothing more is sent to it; its secret and address are erased",
     operation_id="cancel_subscription",
     responses=problem_responses(400, 401, 403, 404, 409, 412),
     guards=[visible_record(COLLECTION, "cancel")],
@@ -185,7 +185,14 @@ async def cancel(
         if_match=if_match_of(request),
         replay=await replay_of(request),
     )
-    body = SubscriptionResponse(id=record_id, version=outcome.version, record=render(outcome.state))
+    if not outcome.replayed:
+        # Nothing is sent to it any more: destroy its key, so its signing secret and address
+        # (sealed under it) can no longer be read by anyone. The chain is untouched.
+        await records.store.erase_subject(
+            principal.tenant_id, record_id, metadata={"actor": str(principal.user_id)}
+        )
+    state, _version, _events = await records.load(principal.tenant_id, SUBSCRIPTIONS, record_id)
+    body = SubscriptionResponse(id=record_id, version=outcome.version, record=render(state))
     return Response(body, headers=_headers(outcome))
 
 

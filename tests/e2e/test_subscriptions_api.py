@@ -9,8 +9,10 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
+from eventstore import REDACTED
 from services.alerts.delivery_attempt import Courier, DeliveryConfig, attempt
 from services.alerts.delivery_fanout import fan_out
+from services.alerts.subscriptions import SUBSCRIPTIONS
 from services.kernel.handling import Records
 from tests.e2e.conftest import Group
 from tests.integration.alert_delivery_support import raise_alert
@@ -79,6 +81,25 @@ async def test_delete_cancels_once_and_history_remains(
     assert again.headers["content-type"].startswith(PROBLEM_JSON)
     read = await http.get(path, headers=group.auth())
     assert (read.json()["version"], read.json()["record"]["status"]) == (2, "cancelled")
+    assert read.json()["record"]["url"] == "https://pager.example/hooks"
+
+
+async def test_cancelling_erases_the_secret_and_the_address(
+    http: httpx.AsyncClient, group: Group, records: Records
+) -> None:
+    body = {"channel": "email", "name": "x", "address": "a@b.example", "modes": ["immediate"]}
+    mailed = (await http.post("/subscriptions", json=body, headers=group.auth())).json()
+    hooked = await subscribe(http, group)
+    for created in (mailed, hooked):
+        response = await http.delete(f"/subscriptions/{created['id']}", headers=group.auth())
+        assert response.status_code == 200, response.text
+    assert response.json()["record"]["status"] == "cancelled"
+    read = await http.get(f"/subscriptions/{mailed['id']}", headers=group.auth())
+    assert read.json()["record"]["address"] == REDACTED
+    state, _version, _events = await records.load(
+        group.tenant_id, SUBSCRIPTIONS, UUID(hooked["id"])
+    )
+    assert state.secret == REDACTED and hooked["secret"] != REDACTED
 
 
 async def test_a_repeated_post_with_one_idempotency_key_creates_one_and_hides_the_secret(
