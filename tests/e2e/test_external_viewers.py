@@ -401,3 +401,23 @@ async def test_a_read_that_cannot_be_logged_is_not_served(
     assert action not in refused.text and "Fix MAR" not in refused.text
     provider = await http.get(f"/actions/{action}", headers=world.a.auth())
     assert provider.status_code == 200  # providers' own reads are not external reads
+
+
+async def test_an_expired_grant_stops_access_without_anyone_acting(
+    http: httpx.AsyncClient, records: Records, live_api: LiveApi
+) -> None:
+    import asyncio
+
+    group = await make_group(http, records, live_api, "Expiring Group")
+    cqc = await viewer(records, live_api, "regulator", "CQC short visit")
+    until = datetime.now(UTC) + timedelta(seconds=4)
+    granted = await grant(http, group, group.homes[0], cqc.organisation_id, until=until.isoformat())
+    assert granted.status_code == 201, granted.text
+    action = await new_action(http, group, group.homes[0])
+    assert (await http.get(f"/actions/{action}", headers=cqc.headers)).status_code == 200
+
+    await asyncio.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds()) + 0.5)
+
+    assert (await http.get(f"/actions/{action}", headers=cqc.headers)).status_code == 404
+    overview = await http.get("/la/overview", headers=cqc.headers)
+    assert overview.json()["homes"] == []
