@@ -26,8 +26,11 @@ log = structlog.get_logger()
 class Nudger:
     """Sends `send(tenant_id)` from its own thread for each tenant nudged; never blocks callers."""
 
-    def __init__(self, send: Callable[[UUID], object]) -> None:
+    def __init__(
+        self, send: Callable[[UUID], object], on_close: Callable[[], object] | None = None
+    ) -> None:
         self._send = send
+        self._on_close = on_close
         self._pending: set[UUID] = set()
         self._wake = threading.Condition()
         self._stopping = False
@@ -40,11 +43,13 @@ class Nudger:
             self._wake.notify()
 
     def close(self, timeout: float = 5.0) -> None:
-        """Send what is pending (within `timeout`), then stop the thread."""
+        """Send what is pending (within `timeout`), stop the thread, then call `on_close`."""
         with self._wake:
             self._stopping = True
             self._wake.notify()
         self._thread.join(timeout)
+        if self._on_close is not None:
+            self._on_close()
 
     def _run(self) -> None:
         while True:
@@ -67,12 +72,14 @@ def start_nudging(settings: Settings, runtime: Runtime) -> Nudger:
     broker = worker_broker.configure(settings, runtime)
     from workers.projections import catch_up_tenant
 
-    return Nudger(lambda tenant_id: broker.enqueue(catch_up_tenant.message(str(tenant_id))))
+    return Nudger(
+        lambda tenant_id: broker.enqueue(catch_up_tenant.message(str(tenant_id))), broker.close
+    )
 
 
 def stop_nudging(nudger: Nudger) -> None:
+    """Send what is pending, then close the nudger's own broker (not whichever is global now)."""
     nudger.close()
-    worker_broker.close()
 
 
 #: Where a write route leaves the tenant it writes for (services/http/records.py: caller_of).

@@ -46,7 +46,8 @@ def test_the_nudger_sends_once_per_tenant_however_many_writes_queued_meanwhile()
         gate.wait(5)
         sent.append(tenant_id)
 
-    nudger = Nudger(send)
+    closed: list[bool] = []
+    nudger = Nudger(send, on_close=lambda: closed.append(True))
     first, second = uuid4(), uuid4()
     nudger(first)  # the thread takes it and blocks in send
     time.sleep(0.1)
@@ -58,6 +59,7 @@ def test_the_nudger_sends_once_per_tenant_however_many_writes_queued_meanwhile()
 
     assert sent[0] == first
     assert sorted(map(str, sent[1:])) == sorted([str(first), str(second)])
+    assert closed == [True]  # its broker is closed once what was pending is sent
 
 
 def test_a_nudge_that_fails_to_send_is_dropped_and_the_next_still_goes() -> None:
