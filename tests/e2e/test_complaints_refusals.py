@@ -59,7 +59,7 @@ async def test_foreign_and_out_of_scope_homes_are_refused(
     out_of_scope = await http.post(
         "/complaints",
         json=complaint_body(fresh_group, location_id=str(fresh_group.homes[1])),
-        headers=fresh_group.auth("staff"),
+        headers=fresh_group.auth("home_manager"),  # scoped to home 0 (staff may not log complaints)
     )
 
     assert foreign.status_code == 422 and out_of_scope.status_code == 422
