@@ -8,8 +8,9 @@ So that a dashboard costs the same after ten years as after one, the document ho
 records that can still show, not the home's whole history:
 - actions and complaints while open, and for CLOSED_KEPT_DAYS after they close;
 - incidents that occurred within INCIDENTS_KEPT_DAYS, or with a required notification not made;
-- audits scheduled or in progress, and the last AUDITS_KEPT_PER_TEMPLATE completed of each
-  template (the dashboard uses the latest; the repeated-failure detector the few before).
+- audits scheduled or in progress, and of each template the last AUDITS_KEPT_PER_TEMPLATE
+  completed and any completed within AUDITS_KEPT_DAYS (the dashboard uses the latest; the
+  detectors the few before and those of the last months).
 "Now" is the time of the event being folded, so a replay gives the same document. A record let
 go of that comes back (a reopened action or complaint, an old incident amended) is kept as
 `{"revived": true}`; readers fill it in from its home_records document
@@ -33,7 +34,8 @@ from services.organisations import events as organisations
 
 CLOSED_KEPT_DAYS = 90
 INCIDENTS_KEPT_DAYS = 400  # thirteen months and a little: the dashboard shows twelve
-AUDITS_KEPT_PER_TEMPLATE = 12
+AUDITS_KEPT_PER_TEMPLATE = 3
+AUDITS_KEPT_DAYS = 120
 
 _LOCATION_EVENTS: tuple[type[Event], ...] = (
     organisations.LocationRegistered,
@@ -91,7 +93,7 @@ def evolve(document: Document | None, event: RecordedEvent) -> Document:
         section = doc[kind] = dict(current[kind])
         _record(section, kind, str(event.stream_id), typed, event.recorded_at)
         if isinstance(typed, audits.AuditCompleted):
-            _keep_latest_audits(section, typed.template_id)
+            _keep_latest_audits(section, typed.template_id, event.recorded_at)
     _prune(doc, event.recorded_at)
     return doc
 
@@ -131,14 +133,16 @@ def _record(section: dict[str, Any], kind: str, rid: str, event: Event, at: date
     section[rid] = updated
 
 
-def _keep_latest_audits(section: dict[str, Any], template_id: object) -> None:
+def _keep_latest_audits(section: dict[str, Any], template_id: object, at: datetime) -> None:
     done = sorted(
-        (a["completed_at"], rid)
+        (datetime.fromisoformat(a["completed_at"]), rid)
         for rid, a in section.items()
         if a.get("status") == "completed" and a["template_id"] == str(template_id)
     )
-    for _, rid in done[:-AUDITS_KEPT_PER_TEMPLATE]:
-        del section[rid]
+    kept_from = at - timedelta(days=AUDITS_KEPT_DAYS)
+    for completed_at, rid in done[:-AUDITS_KEPT_PER_TEMPLATE]:
+        if completed_at < kept_from:
+            del section[rid]
 
 
 def _prune(doc: Document, at: datetime) -> None:
@@ -174,7 +178,7 @@ def _all_made(incident: dict[str, Any]) -> bool:
 
 HOME_DASHBOARD = Projection(
     name="home_dashboard",
-    version=2,
+    version=3,
     handles=HANDLED,
     document_ids=document_ids,
     evolve=evolve,

@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 from eventstore import RecordedEvent
 from projections import Document, evolve_documents, with_changes
 from projections.home_dashboard import (
+    AUDITS_KEPT_PER_TEMPLATE,
     CLOSED_KEPT_DAYS,
     HOME_DASHBOARD,
     INCIDENTS_KEPT_DAYS,
@@ -174,8 +175,53 @@ def test_audits_keep_the_pending_and_the_latest_completed_of_each_template() -> 
 
     audits = fold(HOME_DASHBOARD, events)[str(HOME)]["audits"]
 
-    assert set(audits) == {str(i) for i in ids[1:14]}  # 12 completed and 1 pending
+    # the last completed on day 360: those of the 120 days before it (days 240 to 360), and the
+    # one still scheduled; the cancelled one goes
+    assert set(audits) == {str(i) for i in ids[8:14]}
     assert audits[str(ids[13])]["status"] == "scheduled"
+
+
+def test_a_template_audited_rarely_keeps_its_last_few_however_old() -> None:
+    log, template = Log(), uuid4()
+    question = Question(id=uuid4(), text="q", quality_statement="safe.safe-systems")
+    ids = [uuid4() for _ in range(5)]
+    events = []
+    for n, rid in enumerate(ids):
+        at = START + timedelta(days=365 * n)
+        events += [
+            log.record(
+                rid,
+                AuditScheduled(
+                    audit_id=rid,
+                    location_id=HOME,
+                    due_date=at.date(),
+                    template_id=template,
+                    template_name="Safety",
+                    template_version=1,
+                    framework="cqc-saf-2024",
+                    questions=(question,),
+                    green_at=0.9,
+                    amber_at=0.75,
+                ),
+                at=at,
+            ),
+            log.record(
+                rid,
+                AuditCompleted(
+                    template_id=template,
+                    answers=(),
+                    score=None,
+                    rag=None,
+                    findings=(),
+                    completed_at=at,
+                ),
+                at=at,
+            ),
+        ]
+
+    audits = fold(HOME_DASHBOARD, events)[str(HOME)]["audits"]
+
+    assert set(audits) == {str(i) for i in ids[-AUDITS_KEPT_PER_TEMPLATE:]}
 
 
 def test_both_projections_replayed_change_nothing() -> None:
