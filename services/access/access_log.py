@@ -105,7 +105,9 @@ async def access_log(
     records: NamedDependency[Records],
     organisation_id: Annotated[UUID | None, QueryParameter()] = None,
     location_id: Annotated[UUID | None, QueryParameter()] = None,
-    before: Annotated[int | None, QueryParameter(ge=1, description="a next_before")] = None,
+    before: Annotated[
+        int | None, QueryParameter(ge=1, le=2**63 - 1, description="a next_before")
+    ] = None,  # le: a seq is a bigint (a larger value was a 500)
     limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
 ) -> AccessLogPage:
     if principal.organisation_kind != "provider" or not READERS_OF_THE_LOG & set(principal.roles):

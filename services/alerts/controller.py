@@ -70,7 +70,7 @@ async def _answer(records: Records, tenant_id: UUID, outcome: Outcome[Any]) -> R
     tags=["alerts"],
     summary="Alerts, filtered by status, kind and home, oldest first, cursor-paginated",
     operation_id="list_alert",
-    responses=problem_responses(400, 401),
+    responses=problem_responses(400, 401, 422),  # 422: a cursor this API never returned
 )
 async def list_alerts(
     principal: NamedDependency[Principal],
