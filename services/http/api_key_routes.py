@@ -2,12 +2,13 @@
 integration keys of the provider group. (No `from __future__ import annotations`: Litestar
 reads these handlers' annotations as real types.)"""
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
+import msgspec
 from litestar import Request, Response, Router, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from services.http.api_keys import (
     API_KEYS,
@@ -21,7 +22,14 @@ from services.http.api_keys import (
 )
 from services.http.principal import Principal
 from services.http.problems import problem_responses
-from services.http.records import caller_of, if_match_of, permitted, replay_of, visible_record
+from services.http.records import (
+    MAX_PAGE,
+    caller_of,
+    if_match_of,
+    permitted,
+    replay_of,
+    visible_record,
+)
 from services.kernel.handling import Records
 from services.kernel.index import ListQuery
 
@@ -54,22 +62,31 @@ async def issue(
     return Response(body, status_code=201, headers=headers)
 
 
+class ApiKeyPage(msgspec.Struct, frozen=True):
+    items: list[ApiKeyRead]
+    next_cursor: str | None
+
+
 @get(
     "/",
-    summary="Every API key of the provider group (never the keys themselves)",
+    summary="The provider group's API keys (never the keys themselves), oldest first",
     operation_id="list_api_key",
-    responses=problem_responses(400, 401, 403),
+    responses=problem_responses(400, 401, 403, 422),
     guards=[permitted(COLLECTION, "read")],
 )
 async def listing(
-    principal: NamedDependency[Principal], records: NamedDependency[Records]
-) -> list[ApiKeyRead]:
-    rows, _cursor = await records.page(principal.tenant_id, ListQuery(COLLECTION, limit=200))
-    out = []
+    principal: NamedDependency[Principal],
+    records: NamedDependency[Records],
+    cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
+) -> ApiKeyPage:
+    query = ListQuery(COLLECTION, cursor=cursor, limit=limit)
+    rows, next_cursor = await records.page(principal.tenant_id, query)
+    items = []
     for row in rows:
         state, _version, _events = await records.load(principal.tenant_id, API_KEYS, row.record_id)
-        out.append(render(state))
-    return out
+        items.append(render(state))
+    return ApiKeyPage(items=items, next_cursor=next_cursor)
 
 
 @get(

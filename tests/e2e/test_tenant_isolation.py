@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest_asyncio
@@ -61,7 +61,13 @@ async def test_every_record_route_answers_404_for_another_groups_ids(
         if "{record_id}" not in path:
             continue
         collection = "/" + path.removeprefix("/api/v1/").split("/")[0]
-        (foreign, *_) = sorted(await all_ids(http, collection, seeded[B_NAME]))
+        found = sorted(await all_ids(http, collection, seeded[B_NAME]))
+        if not found:
+            # Only routes outside the record collections (alerts, raised by the workers'
+            # detectors, are not seeded) may lack a foreign id: one of nothing must answer alike.
+            assert collection not in {api.path for api in catalog.RECORD_APIS}, collection
+            found = [str(uuid4())]
+        (foreign, *_) = found
         url = path.removeprefix("/api/v1").replace("{record_id}", foreign)
         for method in operations:
             response = await http.request(method.upper(), url, json={}, headers=seeded[A_NAME])
