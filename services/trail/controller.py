@@ -4,14 +4,14 @@ evidence packs (`POST /exports`)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
 import structlog
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from services.access.binding import disclose
 from services.http.principal import Principal
@@ -25,6 +25,9 @@ from services.trail.heads import TrailKey
 
 #: Roles that read personal fields decrypted, so may have them decrypted in a pack.
 PERSONAL_DATA_ROLES = frozenset({"group_admin", "quality_lead", "home_manager"})
+
+#: A seq is a PostgreSQL bigint.
+MAX_SEQ = 2**63 - 1
 
 log = structlog.get_logger()
 
@@ -121,8 +124,8 @@ async def consistency(
     request: Request[Any, Any, Any],
     principal: NamedDependency[Principal],
     records: NamedDependency[Records],
-    first: FromQuery[int],
-    second: FromQuery[int],
+    first: Annotated[int, QueryParameter(ge=1, le=MAX_SEQ, description="seq of a signed head")],
+    second: Annotated[int, QueryParameter(ge=1, le=MAX_SEQ, description="a later head's seq")],
     location_id: FromQuery[UUID | None] = None,
 ) -> dict[str, Any]:
     if location_id is not None or principal.external:

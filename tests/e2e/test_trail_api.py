@@ -153,6 +153,13 @@ async def test_a_newer_head_is_proved_consistent_with_an_older_one(
         headers=trail_group.auth(),
     )
     assert unsigned.status_code == 404
+    for low, high in ((0, second_seq), (first["seq"], 2**64), ("one", second_seq)):
+        malformed = await http.get(
+            "/trail/consistency",
+            params={"first": low, "second": high},
+            headers=trail_group.auth(),
+        )
+        assert malformed.status_code == 400, (low, high, malformed.text)
 
 
 async def test_signed_heads_are_append_only_and_tenant_isolated(
