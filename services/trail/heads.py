@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import structlog
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -22,6 +23,8 @@ from services.trail.merkle import MerkleTree
 from services.trail.verify_pack import HEAD_KIND, head_message, key_id
 
 log = structlog.get_logger()
+
+_SIGNING_ATTEMPTS = 3
 
 _COLUMNS = "tenant_id, seq, chain_hash, root_hash, signed_at, key_id, signature"
 
@@ -111,7 +114,21 @@ async def sign_head(
     pool: ConnectionSource, key: TrailKey, tenant_id: UUID, now: datetime
 ) -> dict[str, Any] | None:
     """Sign the tenant's current head unless the latest signed head already covers it; returns
-    the head that covers it now (None: the tenant has no events)."""
+    the head that covers it now (None: the tenant has no events). Signers racing on one seq
+    keep one head: the loser's snapshot cannot see the winner's row, so PostgreSQL refuses its
+    insert as a serialization failure, and the next attempt returns the winner's head."""
+    for attempt in range(1, _SIGNING_ATTEMPTS + 1):
+        try:
+            return await _sign_once(pool, key, tenant_id, now)
+        except asyncpg.SerializationError:
+            if attempt == _SIGNING_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _sign_once(
+    pool: ConnectionSource, key: TrailKey, tenant_id: UUID, now: datetime
+) -> dict[str, Any] | None:
     async with snapshot(pool, tenant_id) as conn:
         current = await conn.fetchval(
             "SELECT coalesce(max(seq), 0) FROM events WHERE tenant_id = $1", tenant_id

@@ -3,6 +3,7 @@ verifiers an inspector runs, against chain hashes read independently as the supe
 
 from __future__ import annotations
 
+import asyncio
 import os
 from datetime import UTC, datetime
 from typing import Any
@@ -236,3 +237,28 @@ async def test_a_rotated_key_signs_its_own_heads_beside_the_old_ones(
     assert signature_ok(rotated.public_key, head["signature"], head_message(head))
     again = (await http.get("/trail/head", headers=trail_group.auth())).json()
     assert again["key_id"] == served["key_id"] != rotated.key_id
+
+
+async def test_signers_racing_on_one_seq_keep_one_head(
+    http: httpx.AsyncClient, live_api: LiveApi, trail_group: Group, records: Records
+) -> None:
+    created = await http.post("/actions", json=action_body(trail_group), headers=trail_group.auth())
+    assert created.status_code == 201
+    key = TrailKey.from_base64(str(live_api.runtime.trail_key))
+    now = datetime.now(UTC)
+    heads = await asyncio.gather(
+        *(sign_head(records.store.pool, key, trail_group.tenant_id, now) for _ in range(6))
+    )
+    assert all(h is not None for h in heads)
+    assert len({(h["seq"], h["signature"]) for h in heads if h is not None}) == 1
+    conn = await asyncpg.connect(asyncpg_dsn(live_api.database.superuser))
+    try:
+        count = await conn.fetchval(
+            "SELECT count(*) FROM signed_heads WHERE tenant_id = $1 AND seq = $2 AND key_id = $3",
+            trail_group.tenant_id,
+            heads[0]["seq"] if heads[0] else 0,
+            key.key_id,
+        )
+    finally:
+        await conn.close()
+    assert count == 1
