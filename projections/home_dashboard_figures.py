@@ -119,11 +119,12 @@ def _by_priority(actions: Mapping[str, Any]) -> dict[str, Any]:
 def incident_figures(doc: Document, today: date) -> dict[str, Any]:
     """Incidents by category per month over the last twelve months (by when they occurred)."""
     months = last_twelve_months(today)
+    window = set(months)
     cells: dict[str, dict[str, list[str]]] = {}
     for incident_id, incident in doc["incidents"].items():
         occurred = local_date(datetime.fromisoformat(incident["occurred_at"]))
-        month = occurred.strftime("%Y-%m")
-        if month in months and occurred <= today:
+        month = occurred.isoformat()[:7]
+        if month in window and occurred <= today:
             cells.setdefault(incident["category"], {}).setdefault(month, []).append(incident_id)
     by_category = {
         category: {

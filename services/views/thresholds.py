@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 from typing import Any, Literal
 
-from services.audits.scoring import rag as compliance_rag
 from services.kernel.errors import InvalidCommand
 
 Rag = Literal["green", "amber", "red"]
@@ -47,7 +47,16 @@ class Thresholds:
     counts: Mapping[str, tuple[int, int]]  # figure → (amber at, red at)
 
     def compliance(self, value: Fraction | float | None) -> Rag | None:
-        return compliance_rag(value, self.compliance_green_at, self.compliance_amber_at)
+        """As audits rate a score (services/audits/scoring.py): inclusive, exact decimals."""
+        if value is None:
+            return None
+        exact = value if isinstance(value, Fraction) else Fraction(str(value))
+        green, amber = self._exact
+        return "green" if exact >= green else "amber" if exact >= amber else "red"
+
+    @property
+    def _exact(self) -> tuple[Fraction, Fraction]:
+        return _exact(self.compliance_green_at, self.compliance_amber_at)
 
     def count(self, figure: str, count: int) -> Rag:
         amber_at, red_at = self.counts[figure]
@@ -65,6 +74,11 @@ class Thresholds:
                 for name, (amber, red) in self.counts.items()
             },
         }
+
+
+@cache
+def _exact(green_at: float, amber_at: float) -> tuple[Fraction, Fraction]:
+    return Fraction(str(green_at)), Fraction(str(amber_at))
 
 
 def thresholds(settings: Mapping[str, Any]) -> Thresholds:
