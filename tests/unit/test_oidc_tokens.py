@@ -43,7 +43,7 @@ def claims(**changes: Any) -> dict[str, Any]:
         "sub": "user-123",
         "iat": now,
         "nbf": now,
-        "exp": now + timedelta(minutes=5),
+        "exp": now + timedelta(days=1),  # built at collection: must outlive a slow suite
         "caretrail_tenant": "6f1f2a52-5c3b-4b55-9a3c-3a1c2d9b0e11",
     }
     body.update(changes)
@@ -130,7 +130,7 @@ def _unsigned(payload: dict[str, Any], header: dict[str, Any]) -> str:
         ("unknown kid", sign(kid="nope"), "no single signing key"),
         ("RS256 token under the EC key id", sign(RSA_KEY, "ec-1"), "algorithm"),
         ("expired", sign(exp=datetime.now(UTC) - timedelta(minutes=5)), "expired"),
-        ("not yet valid", sign(nbf=datetime.now(UTC) + timedelta(minutes=5)), "not yet valid"),
+        ("not yet valid", sign(nbf=datetime.now(UTC) + timedelta(hours=12)), "not yet valid"),
         ("other audience", sign(aud="someone-else"), "(?i)audience"),
         ("other issuer", sign(iss="https://evil.example"), "issuer"),
         ("no exp", sign(exp=None), "exp"),
