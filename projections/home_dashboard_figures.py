@@ -80,6 +80,31 @@ def home_figures(
         "compliance": compliance_figures(doc, thresholds),
         "alerts": dict(ALERTS),
     }
+    return _rated_counts(figures, thresholds)
+
+
+def overview_figures(
+    doc: Document, today: date, now: datetime, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> dict[str, Any]:
+    """What the group overview shows of a home: the same key figures and compliance as its
+    dashboard, without the per-category, per-month incident breakdown it does not show."""
+    return _rated_counts(
+        {
+            "location_id": doc["location_id"],
+            "name": doc["name"],
+            "actions": action_figures(doc, today),
+            "incidents": {"total": _incidents_total(doc, today)},
+            "notifiable_incidents": notification_figures(doc, today, now),
+            "complaints": complaint_figures(doc, today),
+            "audits": audit_figures(doc, today),
+            "compliance": compliance_figures(doc, thresholds),
+            "alerts": dict(ALERTS),
+        },
+        thresholds,
+    )
+
+
+def _rated_counts(figures: dict[str, Any], thresholds: Thresholds) -> dict[str, Any]:
     for figure_name, (section, key) in RATED_COUNTS.items():
         counted = figures[section][key]
         counted["rag"] = thresholds.count(figure_name, counted["count"])
@@ -116,16 +141,31 @@ def _by_priority(actions: Mapping[str, Any]) -> dict[str, Any]:
     return {p: figure(i for i, a in actions.items() if a["priority"] == p) for p in PRIORITIES}
 
 
-def incident_figures(doc: Document, today: date) -> dict[str, Any]:
-    """Incidents by category per month over the last twelve months (by when they occurred)."""
-    months = last_twelve_months(today)
-    window = set(months)
+def _incident_cells(doc: Document, today: date) -> dict[str, dict[str, list[str]]]:
+    """Category → month → the incidents that occurred then, over the last twelve months."""
+    window = set(last_twelve_months(today))
     cells: dict[str, dict[str, list[str]]] = {}
     for incident_id, incident in doc["incidents"].items():
         occurred = local_date(datetime.fromisoformat(incident["occurred_at"]))
         month = occurred.isoformat()[:7]
         if month in window and occurred <= today:
             cells.setdefault(incident["category"], {}).setdefault(month, []).append(incident_id)
+    return cells
+
+
+def _incidents_total(
+    doc: Document, today: date, cells: dict[str, dict[str, list[str]]] | None = None
+) -> dict[str, Any]:
+    found = _incident_cells(doc, today) if cells is None else cells
+    since = _midnight_utc(date.fromisoformat(last_twelve_months(today)[0] + "-01"))
+    url = f"{API}/incidents?location_id={doc['location_id']}&from={since}"
+    return figure((i for c in found.values() for ids in c.values() for i in ids), url)
+
+
+def incident_figures(doc: Document, today: date) -> dict[str, Any]:
+    """Incidents by category per month over the last twelve months (by when they occurred)."""
+    months = last_twelve_months(today)
+    cells = _incident_cells(doc, today)
     by_category = {
         category: {
             "total": figure(i for ids in per_month.values() for i in ids),
@@ -133,10 +173,8 @@ def incident_figures(doc: Document, today: date) -> dict[str, Any]:
         }
         for category, per_month in sorted(cells.items())
     }
-    total = [i for c in cells.values() for ids in c.values() for i in ids]
-    since = _midnight_utc(date.fromisoformat(months[0] + "-01"))
-    url = f"{API}/incidents?location_id={doc['location_id']}&from={since}"
-    return {"months": months, "total": figure(total, url), "by_category": by_category}
+    total = _incidents_total(doc, today, cells)
+    return {"months": months, "total": total, "by_category": by_category}
 
 
 def notification_progress(incident: Mapping[str, Any], now: datetime) -> list[dict[str, Any]]:

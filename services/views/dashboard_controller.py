@@ -15,7 +15,7 @@ from litestar.params import FromPath, QueryParameter
 
 from eventstore.connection import tenant_transaction
 from projections.home_dashboard import empty
-from projections.home_dashboard_figures import home_figures
+from projections.home_dashboard_figures import home_figures, overview_figures
 from projections.home_dashboard_overview import group_overview
 from projections.home_dashboard_reading import home_documents
 from projections.projection import Document
@@ -88,7 +88,7 @@ async def overview(
     today, now = today_in_england(), datetime.now(UTC)
     rated = await _thresholds(request, principal.tenant_id)
     homes = [
-        home_figures(doc, today, now, rated)
+        overview_figures(doc, today, now, rated)
         for doc_id, doc in documents.items()
         if doc["registered"] and not doc["closed"] and (scope is None or doc_id in scope)
     ]
