@@ -76,3 +76,20 @@ def store(app_pool: asyncpg.Pool, database: MigratedDatabase, upcasters: Upcaste
 def tenant() -> UUID:
     """A fresh tenant per test: events are immutable, so tests isolate by tenant, not by cleanup."""
     return uuid4()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A session that will need RabbitMQ starts installing it now (when missing, as root on
+    Debian), so the install overlaps the tests that run before the first RabbitMQ one."""
+    if any(_needs_rabbitmq(item) for item in items):
+        from tests.e2e.live_processes import start_rabbitmq_install
+
+        start_rabbitmq_install()
+
+
+def _needs_rabbitmq(item: pytest.Item) -> bool:
+    """Asks for `rabbitmq_url` directly, or through a `broker_url` parametrized as "amqp"."""
+    if "rabbitmq_url" in getattr(item, "fixturenames", ()):
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "amqp" in callspec.params.values()

@@ -4,6 +4,7 @@ fixtures hand out."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -155,8 +157,8 @@ def rabbitmq_server(base: Path) -> Iterator[str]:
     if not Path(RABBITMQ_SERVER).exists():
         raise RuntimeError(
             f"{RABBITMQ_SERVER} is missing: install Debian's rabbitmq-server "
-            "(`apt-get install -y rabbitmq-server`; .ci/run does this, log in "
-            "/tmp/caretrail-rabbitmq-install.log) to run the RabbitMQ tests"
+            "(`apt-get install -y rabbitmq-server`; the test session does this itself when "
+            f"run as root on Debian, log in {INSTALL_LOG}) to run the RabbitMQ tests"
         )
     port, dist_port, epmd_port = free_port(), free_port(), free_port()
     for folder in ("mnesia", "log", "home"):
@@ -195,16 +197,38 @@ def rabbitmq_server(base: Path) -> Iterator[str]:
             subprocess.run([epmd, "-kill"], env=env, capture_output=True, timeout=10)
 
 
+INSTALL_LOG = Path(tempfile.gettempdir()) / "caretrail-rabbitmq-install.log"
+_installer: subprocess.Popen[bytes] | None = None
+
+
+def start_rabbitmq_install() -> None:
+    """Begin installing Debian's rabbitmq-server in the background when it is missing and we may
+    (root, apt-get present), so the test command alone sets up a fresh machine. Called once the
+    session has collected a test that needs RabbitMQ (tests/conftest.py); the fixture waits."""
+    global _installer
+    if _installer or Path(RABBITMQ_SERVER).exists() or os.geteuid() != 0:
+        return
+    if not shutil.which("apt-get"):
+        return
+    script = (
+        "apt-get install -y --no-install-recommends rabbitmq-server"
+        " || { apt-get update && apt-get install -y --no-install-recommends rabbitmq-server; }"
+    )
+    with open(INSTALL_LOG, "wb") as log:
+        _installer = subprocess.Popen(
+            ["sh", "-c", script],
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+
 def _wait_for_installer(timeout: float = 1200) -> None:
-    """.ci/run may still be installing rabbitmq-server in the background: wait for it."""
-    pid = int(os.environ.get("CARETRAIL_RABBITMQ_INSTALLER_PID") or 0)
-    deadline = time.monotonic() + timeout
-    while pid and not Path(RABBITMQ_SERVER).exists() and time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return  # the installer finished (the caller reports if it failed)
-        time.sleep(1)
+    """The background install (if one was started) finishes before a node is started."""
+    if _installer is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):  # the caller reports it missing
+            _installer.wait(timeout=timeout)
 
 
 def _erts_epmd() -> str | None:
