@@ -12,6 +12,7 @@ import dramatiq
 import structlog
 
 from workers.alert_reconcile import detect_for_tenant, escalate_for_tenant
+from workers.delivery import fan_out_alerts
 from workers.projections import AFTER_CATCH_UP
 from workers.runtime import context
 
@@ -35,6 +36,9 @@ async def run_detectors(tenant_id: str, sent_at: float | None = None) -> None:
     tally = await detect_for_tenant(ctx.records, ctx.runner, UUID(tenant_id))
     if tally.any():
         log.info("alerts reconciled", tenant_id=tenant_id, **asdict(tally))
+    if tally.raised:
+        # Deliver now rather than at the next delivery sweep (which still catches a lost send).
+        fan_out_alerts.send(tenant_id)
 
 
 def detect_soon(tenant_id: str) -> None:

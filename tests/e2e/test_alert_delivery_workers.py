@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 
 from services.kernel.handling import Records
 from tests.alert_receivers import smtp_sink, webhook_receiver
@@ -47,8 +48,13 @@ async def delivered(
         await asyncio.sleep(0.1)
 
 
+@pytest.fixture(params=["postgresql", "amqp"])
+def broker_url(request: pytest.FixtureRequest) -> str | None:
+    return None if request.param == "postgresql" else str(request.getfixturevalue("rabbitmq_url"))
+
+
 async def test_a_missed_cqc_notification_reaches_a_webhook_signed_and_a_mailbox(
-    http: httpx.AsyncClient, fresh_group: Group, live_workers: Any
+    http: httpx.AsyncClient, fresh_group: Group, live_workers: Any, broker_url: str | None
 ) -> None:
     """All through HTTP and real processes: a death reported with a 0-hour CQC window makes the
     detectors raise a high `statutory_deadline` alert, which the workers deliver."""
@@ -74,7 +80,9 @@ async def test_a_missed_cqc_notification_reaches_a_webhook_signed_and_a_mailbox(
         )
         incident = await Scenarios(http, fresh_group).death_not_notified()
         smtp = {"CARETRAIL_SMTP_HOST": sink.host, "CARETRAIL_SMTP_PORT": str(sink.port)}
-        live_workers(env=FAST | smtp | {"CARETRAIL_DETECTOR_SWEEP_SECONDS": "1"})
+        live_workers(
+            broker_url=broker_url, env=FAST | smtp | {"CARETRAIL_DETECTOR_SWEEP_SECONDS": "1"}
+        )
 
         [hooked] = await delivered(http, fresh_group, hook["id"], timeout=60)
         [mailed] = await delivered(http, fresh_group, mail["id"], timeout=30)
