@@ -59,6 +59,10 @@ class SizeResult:
     rebuild_rates: dict[str, float] = field(default_factory=dict)
     rebuild_all_rate: float = 0.0
     latencies: dict[str, list[float]] = field(default_factory=dict)
+    #: Mean size of a home's live home_dashboard document and records held per section: what
+    #: each view reads per home, so the first thing to look at when a view's latency grows.
+    document_bytes: int = 0
+    held: dict[str, float] = field(default_factory=dict)
 
     def p(self, view: str, q: int) -> float:
         cuts = statistics.quantiles(self.latencies[view], n=100, method="inclusive")
@@ -106,6 +110,27 @@ async def timed_gets(
     return seconds
 
 
+SECTIONS = ("actions", "incidents", "complaints", "audits")
+_HELD = (
+    "SELECT avg(octet_length(d.doc::text))::int AS bytes, "
+    + ", ".join(
+        f"avg((SELECT count(*) FROM jsonb_object_keys(d.doc->'{s}'))) AS {s}" for s in SECTIONS
+    )
+    + " FROM projection_documents d JOIN projection_generations g ON g.tenant_id = d.tenant_id"
+    " AND g.projection = d.projection AND g.live_generation = d.generation"
+    " WHERE d.tenant_id = $1 AND d.projection = 'home_dashboard'"
+)
+
+
+async def documents_held(superuser: str, tenant_id: UUID) -> tuple[int, dict[str, float]]:
+    conn = await asyncpg.connect(superuser)
+    try:
+        row = await conn.fetchrow(_HELD, tenant_id)
+        return int(row["bytes"]), {s: float(row[s]) for s in SECTIONS}
+    finally:
+        await conn.close()
+
+
 async def open_actions_in_index(superuser: str, tenant_id: UUID) -> int:
     conn = await asyncpg.connect(superuser)
     try:
@@ -149,6 +174,7 @@ async def build(size: int, api: LiveApi, command_path: Records) -> Built:
         progress(f"{size:,}: rebuilt {projection.name} in {seconds:.0f}s")
         total += seconds
     result.rebuild_all_rate = group.events / total
+    result.document_bytes, result.held = await documents_held(superuser, group.tenant_id)
     token = mint_token(
         api.runtime.signing_key,
         user_id=group.admin_id,
@@ -209,6 +235,12 @@ async def test_projection_throughput_and_view_latency(
             f"{r.events:>9,}{r.generated_seconds:>7.0f}{r.raw_read_rate:>15,.0f}"
             + "".join(f"{r.rebuild_rates[n]:>32,.0f}" for n in names)
             + f"{r.rebuild_all_rate:>18,.0f}{r.rebuild_all_rate / r.raw_read_rate:>9.3f}"
+        )
+    lines += ["", f"{'events':>9}{'home doc bytes':>16}" + "".join(f"{s:>12}" for s in SECTIONS)]
+    for r in results:
+        lines.append(
+            f"{r.events:>9,}{r.document_bytes:>16,}"
+            + "".join(f"{r.held[s]:>12.1f}" for s in SECTIONS)
         )
     lines += ["", f"{'view':<16}{'events':>9}{'p50 ms':>9}{'p95 ms':>9}"]
     for view in ("home dashboard", "group overview"):
