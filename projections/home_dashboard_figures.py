@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from fractions import Fraction
+from functools import cache
 from typing import Any
 
 from projections.projection import Document
@@ -316,6 +316,7 @@ def audit_figures(doc: Document, today: date) -> dict[str, Any]:
     }
 
 
+@cache
 def key_question_of(framework: str, statement: str) -> str:
     try:
         return default_catalogue().statement(framework, statement).key_question
@@ -329,24 +330,22 @@ def compliance_figures(doc: Document, thresholds: Thresholds) -> dict[str, Any]:
     statements: dict[str, dict[str, Any]] = {}
     for audit_id, audit in latest_completed(doc).values():
         for statement, counts in audit["statements"].items():
-            entry = statements.setdefault(
-                statement,
-                {
-                    "key_question": key_question_of(audit["framework"], statement),
-                    "yes": 0,
-                    "no": 0,
-                    "audit_ids": [],
-                },
-            )
+            entry = statements.get(statement)
+            if entry is None:
+                question = key_question_of(audit["framework"], statement)
+                entry = {"key_question": question, "yes": 0, "no": 0, "audit_ids": set()}
+                statements[statement] = entry
             entry["yes"] += counts["yes"]
             entry["no"] += counts["no"]
-            entry["audit_ids"] = sorted({*entry["audit_ids"], audit_id})
+            entry["audit_ids"].add(audit_id)
     key_questions: dict[str, dict[str, Any]] = {}
     for entry in statements.values():
-        kq = key_questions.setdefault(entry["key_question"], {"yes": 0, "no": 0, "audit_ids": []})
+        kq = key_questions.setdefault(
+            entry["key_question"], {"yes": 0, "no": 0, "audit_ids": set()}
+        )
         kq["yes"] += entry["yes"]
         kq["no"] += entry["no"]
-        kq["audit_ids"] = sorted({*kq["audit_ids"], *entry["audit_ids"]})
+        kq["audit_ids"] |= entry["audit_ids"]
     return {
         "thresholds": {
             "green_at": thresholds.compliance_green_at,
@@ -358,7 +357,10 @@ def compliance_figures(doc: Document, thresholds: Thresholds) -> dict[str, Any]:
 
 
 def _rated(entry: dict[str, Any], thresholds: Thresholds) -> dict[str, Any]:
-    answered = entry["yes"] + entry["no"]
-    exact = Fraction(entry["yes"], answered) if answered else None
-    compliance = float(exact) if exact is not None else None
-    return {**entry, "compliance": compliance, "rag": thresholds.compliance(exact)}
+    yes, answered = entry["yes"], entry["yes"] + entry["no"]
+    return {
+        **entry,
+        "audit_ids": sorted(entry["audit_ids"]),
+        "compliance": yes / answered if answered else None,
+        "rag": thresholds.compliance_of(yes, answered),
+    }

@@ -54,6 +54,16 @@ class Thresholds:
         green, amber = self._exact
         return "green" if exact >= green else "amber" if exact >= amber else "red"
 
+    def compliance_of(self, yes: int, answered: int) -> Rag | None:
+        """`compliance(Fraction(yes, answered))` in integers: what the views call per statement
+        and per home, where Fraction arithmetic was most of the group overview's time."""
+        if not answered:
+            return None
+        green, amber = self._exact
+        if yes * green.denominator >= green.numerator * answered:
+            return "green"
+        return "amber" if yes * amber.denominator >= amber.numerator * answered else "red"
+
     @property
     def _exact(self) -> tuple[Fraction, Fraction]:
         return _exact(self.compliance_green_at, self.compliance_amber_at)

@@ -4,6 +4,7 @@ its colour; and settings that cannot all hold are refused, naming the setting.""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from fractions import Fraction
 from uuid import uuid4
 
 import pytest
@@ -105,3 +106,16 @@ def test_thresholds_that_cannot_all_hold_are_refused(
 
 def test_consistent_thresholds_are_accepted_together() -> None:
     change({"dashboard.overdue_actions_amber_at": 6, "dashboard.overdue_actions_red_at": 9})
+
+
+def test_compliance_in_integers_rates_exactly_as_the_fraction_does() -> None:
+    rated = thresholds(
+        {"dashboard.compliance_green_at": 0.9, "dashboard.compliance_amber_at": 0.75}
+    )
+    assert rated.compliance_of(9, 10) == "green"  # exactly at the boundary: inclusive
+    assert rated.compliance_of(899, 1000) == "amber"
+    assert rated.compliance_of(3, 4) == "amber"
+    assert rated.compliance_of(74, 100) == "red"
+    assert rated.compliance_of(0, 0) is None
+    for yes in range(0, 31):
+        assert rated.compliance_of(yes, 30) == rated.compliance(Fraction(yes, 30))
