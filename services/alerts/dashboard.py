@@ -25,6 +25,8 @@ def alert_figure(home_id: str, alert_ids: Iterable[str]) -> dict[str, Any]:
 
 async def add_open_alerts(pool: Any, tenant_id: UUID, figures: Iterable[dict[str, Any]]) -> None:
     """Set `alerts` in each home's dashboard figures (a dict with `location_id`)."""
-    by_home = queries.open_by_home(await queries.unresolved(pool, tenant_id))
+    figures = list(figures)
+    homes = [home["location_id"] for home in figures]
+    by_home = queries.open_by_home(await queries.open_concerning(pool, tenant_id, homes))
     for home in figures:
         home["alerts"] = alert_figure(home["location_id"], by_home.get(home["location_id"], []))

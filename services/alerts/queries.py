@@ -85,6 +85,23 @@ async def unresolved(pool: Any, tenant_id: UUID) -> list[IndexedRecord]:
     return [index._indexed(r) for r in rows]
 
 
+async def open_concerning(
+    pool: Any, tenant_id: UUID, homes: Sequence[str] | None
+) -> list[IndexedRecord]:
+    """The alerts not yet resolved of these homes (own or concerned; None: every home): what a
+    dashboard counts, without reading the rest of the tenant's alerts on every request."""
+    ids = None if homes is None else [UUID(h) for h in homes]
+    async with tenant_transaction(pool, tenant_id) as conn:
+        rows = await conn.fetch(
+            f"SELECT {_COLUMNS} FROM records WHERE tenant_id = $1 AND collection = 'alerts'"
+            " AND status <> 'resolved'" + _visible_sql(2),
+            tenant_id,
+            None,
+            ids,
+        )
+    return [index._indexed(r) for r in rows]
+
+
 def open_by_home(alerts: Sequence[IndexedRecord]) -> dict[str, list[str]]:
     """Home id → ids of its alerts not yet resolved (a group-level alert counts for each home
     it concerns)."""
