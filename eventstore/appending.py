@@ -163,7 +163,19 @@ def translated(
     exc: asyncpg.PostgresError, stream: StreamRef, expected: int | None, idempotency_key: str | None
 ) -> EventStoreError | None:
     """The store's own exception for one of eventstore_append's SQLSTATEs, else None."""
-    state, detail = exc.sqlstate, getattr(exc, "detail", None) or ""
+    return refusal(exc.sqlstate, getattr(exc, "detail", None), stream, expected, idempotency_key)
+
+
+def refusal(
+    state: str | None,
+    detail: str | None,
+    stream: StreamRef,
+    expected: int | None,
+    idempotency_key: str | None,
+) -> EventStoreError | None:
+    """The store's own exception for an append function's SQLSTATE (raised, or returned as an
+    entry's status by eventstore_append_many) and its DETAIL, else None."""
+    detail = detail or ""
     if state == WRONG_VERSION:
         return ConcurrencyError(stream.id, expected, int(detail))
     if state == WRONG_STREAM_TYPE:

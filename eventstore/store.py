@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
@@ -16,6 +16,8 @@ from eventstore.append_sql import (
 from eventstore.appending import Batch, append_statement, translated
 from eventstore.connection import ConnectionSource, borrower, tenant_transaction
 from eventstore.crypto import Keyring
+from eventstore.group_commit import GroupCommit, Lease, Pending
+from eventstore.held import HeldConnection
 from eventstore.model import (
     AppendResult,
     NewEvent,
@@ -43,15 +45,35 @@ class EventStore:
 
     `pool` is where connections come from: the store's own `asyncpg.Pool`
     (`eventstore.connection.open_pool`: the fast path) or a SQLAlchemy `AsyncEngine` (each
-    borrow then costs SQLAlchemy's checkout)."""
+    borrow then costs SQLAlchemy's checkout).
+
+    Appends of one event with an expected version and no personal data are committed in groups
+    (eventstore/group_commit.py): those this process makes while another is in flight go to the
+    database together, in one statement, with up to `append_connections` statements in flight.
+    With an asyncpg pool, the store keeps that many of its connections for them while appends
+    keep coming (eventstore/held.py)."""
 
     def __init__(
-        self, pool: ConnectionSource, keyring: Keyring, upcasters: Upcasters | None = None
+        self,
+        pool: ConnectionSource,
+        keyring: Keyring,
+        upcasters: Upcasters | None = None,
+        *,
+        max_batch: int = 64,
+        append_connections: int = 2,
     ) -> None:
         self.pool = pool
         self.keyring = keyring
         self.upcasters = upcasters or Upcasters()
         self._borrow = borrower(pool)
+        leases: list[Lease]
+        if isinstance(pool, asyncpg.Pool):
+            self.held = [HeldConnection(pool) for _ in range(append_connections)]
+            leases = [_lease(held) for held in self.held]
+        else:
+            self.held = []
+            leases = [self._borrow] * append_connections
+        self.group = GroupCommit(leases, max_batch)
 
     @property
     def engine(self) -> ConnectionSource:
@@ -70,8 +92,10 @@ class EventStore:
         """Append a batch atomically; `expected_version` 0 means the stream must be new.
 
         With an expected version this is one statement, so one round trip (two with personal
-        data: the subjects' keys are looked up first). ANY_VERSION takes a transaction: lock
-        and read the version, then append."""
+        data: the subjects' keys are looked up first). One event without personal data goes
+        through group commit: that statement may carry other concurrent appends too, each
+        checked and refused on its own. ANY_VERSION takes a transaction: lock and read the
+        version, then append."""
         if not events:
             raise ValueError("append needs at least one event")
         if expected_version is None:
@@ -80,6 +104,18 @@ class EventStore:
                     conn, tenant_id, stream, expected_version, events, idempotency_key, metadata
                 )
         batch = Batch.of(events, metadata)
+        if len(events) == 1 and not batch.personal_subjects:
+            _, arguments = append_statement(
+                self.keyring.kek_id,
+                tenant_id,
+                stream,
+                expected_version,
+                expected_version,
+                batch,
+                _NO_KEYS,
+                idempotency_key,
+            )
+            return await self.group.append(Pending(stream, idempotency_key, arguments))
         async with self._borrow() as conn:
             attempt = 1
             while True:
@@ -245,3 +281,7 @@ class EventStore:
                 ERASURE_EVENT_TYPE, {"subject_id": str(subject_id), "key_destroyed": destroyed}
             )
             return await self.append_in(conn, tenant_id, stream, None, [erased], None, metadata)
+
+
+def _lease(held: HeldConnection) -> Callable[[], HeldConnection]:
+    return lambda: held
