@@ -203,6 +203,22 @@ async def test_rebuilds_racing_catch_ups_and_appends_still_count_each_event_once
     assert {g for _, g, _, _ in rows["documents"]} == {generation["live_generation"]}
 
 
+async def swap_blocked(database: MigratedDatabase, rebuild: asyncio.Task[int]) -> None:
+    """Until the rebuild's swap waits for a lock (it deletes the old generation's checkpoint,
+    which the live batch holds), or it finishes; then the live batch may commit. Waiting on the
+    database's own lock table, not a sleep: a slow machine takes longer to rebuild."""
+    async with connected(database.superuser) as conn:
+        for _ in range(600):
+            waiting = await conn.fetchval(
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                " WHERE NOT l.granted AND a.datname = current_database()"
+            )
+            if waiting or rebuild.done():
+                return
+            await asyncio.sleep(0.05)
+    raise AssertionError("the rebuild's swap never waited for the live batch")
+
+
 async def test_a_swap_waits_for_a_live_batch_in_flight_then_catch_up_follows_it(
     database: MigratedDatabase, store: EventStore, tenant: UUID
 ) -> None:
@@ -215,7 +231,7 @@ async def test_a_swap_waits_for_a_live_batch_in_flight_then_catch_up_follows_it(
         if not rebuilding:  # first live batch, written and not committed: rebuild and swap now
             rebuild = Runner(store, [RECORD_COUNTS], batch_size=5).rebuild(name, tenant_id)
             rebuilding.append(asyncio.create_task(rebuild))
-            await asyncio.sleep(0.3)
+            await swap_blocked(database, rebuilding[0])
             assert not rebuilding[0].done()  # its swap waits for this batch to commit
 
     live = Runner(store, [RECORD_COUNTS], batch_size=5, before_commit=rebuild_meanwhile)
