@@ -15,6 +15,9 @@ records that can still show, not the home's whole history:
 go of that comes back (a reopened action or complaint, an old incident amended) is kept as
 `{"revived": true}`; readers fill it in from its home_records document
 (projections/home_dashboard_reading.py).
+
+Beside each document the runner stores its overview summary (projections/home_dashboard_summary.py):
+what the group overview reads, so that it never folds every home's whole document.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 
 from eventstore import RecordedEvent
 from projections.home_dashboard_records import CREATIONS, KIND_OF, apply_to_record
+from projections.home_dashboard_summary import summarize
 from projections.projection import Document, Projection
 from services.actions import events as actions
 from services.audits import events as audits
@@ -178,8 +182,9 @@ def _all_made(incident: dict[str, Any]) -> bool:
 
 HOME_DASHBOARD = Projection(
     name="home_dashboard",
-    version=3,
+    version=4,  # 4: each document's overview summary stored beside it
     handles=HANDLED,
     document_ids=document_ids,
     evolve=evolve,
+    summary=summarize,
 )

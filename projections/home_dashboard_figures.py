@@ -33,18 +33,18 @@ def figure(ids: Iterable[str], *urls: str) -> dict[str, Any]:
     return {"count": len(listed), "ids": listed, "urls": list(urls)}
 
 
-def _midnight_utc(day: date) -> str:
+def midnight_utc(day: date) -> str:
     """The start of `day` in England, in UTC, as a list's `from`/`to` takes it."""
     moment = datetime.combine(day, time(), tzinfo=ENGLAND).astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _day_before(today: date) -> str:
+def day_before(today: date) -> str:
     """Due dates are indexed at midnight UTC of the day: `to` this is "due before today"."""
     return (today - timedelta(days=1)).strftime("%Y-%m-%dT00:00:00Z")
 
 
-def _listed(
+def listed(
     collection: str, home: str, statuses: Iterable[str], since: str = "", to: str = ""
 ) -> list[str]:
     """Collection URLs that together list exactly a figure's records (one per status)."""
@@ -80,31 +80,10 @@ def home_figures(
         "compliance": compliance_figures(doc, thresholds),
         "alerts": dict(ALERTS),
     }
-    return _rated_counts(figures, thresholds)
+    return rated_counts(figures, thresholds)
 
 
-def overview_figures(
-    doc: Document, today: date, now: datetime, thresholds: Thresholds = DEFAULT_THRESHOLDS
-) -> dict[str, Any]:
-    """What the group overview shows of a home: the same key figures and compliance as its
-    dashboard, without the per-category, per-month incident breakdown it does not show."""
-    return _rated_counts(
-        {
-            "location_id": doc["location_id"],
-            "name": doc["name"],
-            "actions": action_figures(doc, today),
-            "incidents": {"total": _incidents_total(doc, today)},
-            "notifiable_incidents": notification_figures(doc, today, now),
-            "complaints": complaint_figures(doc, today),
-            "audits": audit_figures(doc, today),
-            "compliance": compliance_figures(doc, thresholds),
-            "alerts": dict(ALERTS),
-        },
-        thresholds,
-    )
-
-
-def _rated_counts(figures: dict[str, Any], thresholds: Thresholds) -> dict[str, Any]:
+def rated_counts(figures: dict[str, Any], thresholds: Thresholds) -> dict[str, Any]:
     for figure_name, (section, key) in RATED_COUNTS.items():
         counted = figures[section][key]
         counted["rag"] = thresholds.count(figure_name, counted["count"])
@@ -130,7 +109,7 @@ def action_figures(doc: Document, today: date) -> dict[str, Any]:
     return {
         "open": figure(live, *urls),
         "overdue": figure(
-            overdue, *_listed("actions", home, LIVE_ACTION_STATUSES, to=_day_before(today))
+            overdue, *listed("actions", home, LIVE_ACTION_STATUSES, to=day_before(today))
         ),
         "open_by_priority": _by_priority(live),
         "overdue_by_priority": _by_priority(overdue),
@@ -157,7 +136,7 @@ def _incidents_total(
     doc: Document, today: date, cells: dict[str, dict[str, list[str]]] | None = None
 ) -> dict[str, Any]:
     found = _incident_cells(doc, today) if cells is None else cells
-    since = _midnight_utc(date.fromisoformat(last_twelve_months(today)[0] + "-01"))
+    since = midnight_utc(date.fromisoformat(last_twelve_months(today)[0] + "-01"))
     url = f"{API}/incidents?location_id={doc['location_id']}&from={since}"
     return figure((i for c in found.values() for ids in c.values() for i in ids), url)
 
@@ -179,10 +158,7 @@ def incident_figures(doc: Document, today: date) -> dict[str, Any]:
 
 def notification_progress(incident: Mapping[str, Any], now: datetime) -> list[dict[str, Any]]:
     """Each required notification: when made, whether in time, whether overdue at `now`."""
-    made = dict(incident["notified"])
-    candour = incident["candour"]
-    if all(step in candour for step in CANDOUR_STEPS):
-        made["duty_of_candour"] = max(candour[step] for step in CANDOUR_STEPS)
+    made = made_notifications(incident)
     progress = []
     for required in incident["required"]:
         due = datetime.fromisoformat(required["due_at"])
@@ -198,6 +174,16 @@ def notification_progress(incident: Mapping[str, Any], now: datetime) -> list[di
             }
         )
     return progress
+
+
+def made_notifications(incident: Mapping[str, Any]) -> dict[str, str]:
+    """Recipient → when the incident's notification to them was first made; the duty of
+    candour counts as made once its every step is done (at the last step)."""
+    made = dict(incident["notified"])
+    candour = incident["candour"]
+    if all(step in candour for step in CANDOUR_STEPS):
+        made["duty_of_candour"] = max(candour[step] for step in CANDOUR_STEPS)
+    return made
 
 
 def notification_figures(doc: Document, today: date, now: datetime) -> dict[str, Any]:
@@ -265,7 +251,7 @@ def complaint_figures(doc: Document, today: date) -> dict[str, Any]:
             response_overdue.append(complaint_id)
     return {
         "open": figure(
-            (i["complaint_id"] for i in items), *_listed("complaints", home, OPEN_COMPLAINTS)
+            (i["complaint_id"] for i in items), *listed("complaints", home, OPEN_COMPLAINTS)
         ),
         "overdue": figure(set(ack_overdue) | set(response_overdue)),
         "acknowledgement_overdue": figure(ack_overdue),
@@ -306,10 +292,10 @@ def audit_figures(doc: Document, today: date) -> dict[str, Any]:
     return {
         "due": figure(
             (i for i in pending if i not in overdue),
-            *_listed("audits", home, PENDING_AUDIT_STATUSES, since=_midnight_utc(today)),
+            *listed("audits", home, PENDING_AUDIT_STATUSES, since=midnight_utc(today)),
         ),
         "overdue": figure(
-            overdue, *_listed("audits", home, PENDING_AUDIT_STATUSES, to=_day_before(today))
+            overdue, *listed("audits", home, PENDING_AUDIT_STATUSES, to=day_before(today))
         ),
         "latest_by_template": latest,
         "red": figure(t["audit_id"] for t in latest if t["rag"] == "red"),
@@ -327,6 +313,13 @@ def key_question_of(framework: str, statement: str) -> str:
 def compliance_figures(doc: Document, thresholds: Thresholds) -> dict[str, Any]:
     """Yes / (yes + no) per quality statement over the latest completed audit of each template,
     and the same per key question over its statements; each rated against the thresholds."""
+    return rated_compliance(compliance_tally(doc), thresholds)
+
+
+def compliance_tally(doc: Document) -> dict[str, dict[str, Any]]:
+    """Quality statement → its key question, the yes and no answers over the latest completed
+    audit of each template, and those audits' ids (sorted): the part that does not depend on
+    a tenant's thresholds."""
     statements: dict[str, dict[str, Any]] = {}
     for audit_id, audit in latest_completed(doc).values():
         for statement, counts in audit["statements"].items():
@@ -338,6 +331,13 @@ def compliance_figures(doc: Document, thresholds: Thresholds) -> dict[str, Any]:
             entry["yes"] += counts["yes"]
             entry["no"] += counts["no"]
             entry["audit_ids"].add(audit_id)
+    return {s: {**e, "audit_ids": sorted(e["audit_ids"])} for s, e in sorted(statements.items())}
+
+
+def rated_compliance(
+    statements: Mapping[str, Mapping[str, Any]], thresholds: Thresholds
+) -> dict[str, Any]:
+    """`compliance_tally`'s statements, and the same per key question, rated."""
     key_questions: dict[str, dict[str, Any]] = {}
     for entry in statements.values():
         kq = key_questions.setdefault(
@@ -345,18 +345,18 @@ def compliance_figures(doc: Document, thresholds: Thresholds) -> dict[str, Any]:
         )
         kq["yes"] += entry["yes"]
         kq["no"] += entry["no"]
-        kq["audit_ids"] |= entry["audit_ids"]
+        kq["audit_ids"].update(entry["audit_ids"])
     return {
         "thresholds": {
             "green_at": thresholds.compliance_green_at,
             "amber_at": thresholds.compliance_amber_at,
         },
-        "quality_statements": {s: _rated(e, thresholds) for s, e in sorted(statements.items())},
-        "key_questions": {k: _rated(e, thresholds) for k, e in sorted(key_questions.items())},
+        "quality_statements": {s: rated(e, thresholds) for s, e in sorted(statements.items())},
+        "key_questions": {k: rated(e, thresholds) for k, e in sorted(key_questions.items())},
     }
 
 
-def _rated(entry: dict[str, Any], thresholds: Thresholds) -> dict[str, Any]:
+def rated(entry: Mapping[str, Any], thresholds: Thresholds) -> dict[str, Any]:
     yes, answered = entry["yes"], entry["yes"] + entry["no"]
     return {
         **entry,

@@ -1,5 +1,6 @@
 """Reading home_dashboard documents: only the homes asked for, each record a document let go of
-and that came back filled in from its home_records document. What views and detectors read."""
+and that came back filled in from its home_records document. What views and detectors read.
+`home_summaries` reads the overview's compact summaries instead (home_dashboard_summary.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import msgspec
 from eventstore.connection import tenant_transaction
 from projections.home_dashboard import HOME_DASHBOARD
 from projections.home_dashboard_records import HOME_RECORDS
+from projections.home_dashboard_summary import summarize
 from projections.projection import Document
 
 SECTIONS = ("actions", "incidents", "complaints", "audits")
@@ -65,3 +67,37 @@ async def home_documents(
         wanted = revived_ids(homes)
         records = await _live(conn, tenant_id, HOME_RECORDS.name, wanted) if wanted else {}
     return {doc_id: fill_revived(doc, records) for doc_id, doc in homes.items()}
+
+
+# The summary where it is complete; the document where it is not there (a row written before its
+# projection kept summaries) or cannot be (a record let go of came back: its facts are elsewhere).
+_SUMMARIES = """
+SELECT d.doc_id, d.summary::text AS summary,
+       CASE WHEN d.summary IS NULL OR (d.summary->>'revived')::boolean THEN d.doc::text END AS doc
+  FROM projection_documents d
+  JOIN projection_generations g ON g.tenant_id = d.tenant_id
+   AND g.projection = d.projection AND g.live_generation = d.generation
+ WHERE d.tenant_id = $1 AND d.projection = $2 AND ($3::text[] IS NULL OR d.doc_id = ANY($3))
+ ORDER BY d.doc_id"""
+
+
+async def home_summaries(
+    pool: Any, tenant_id: UUID, location_ids: Sequence[UUID | str] | None = None
+) -> dict[str, Document]:
+    """The overview summaries of these homes (None: every home of the tenant), by home id, read
+    in one snapshot under the tenant's row-level security: stored ones as they are, the rest
+    summarized here from their documents, revived records filled in first."""
+    ids = None if location_ids is None else [str(i) for i in location_ids]
+    async with tenant_transaction(pool, tenant_id) as conn:
+        rows = await conn.fetch(_SUMMARIES, tenant_id, HOME_DASHBOARD.name, ids)
+        whole = {row["doc_id"]: msgspec.json.decode(row["doc"]) for row in rows if row["doc"]}
+        wanted = revived_ids(whole)
+        records = await _live(conn, tenant_id, HOME_RECORDS.name, wanted) if wanted else {}
+    return {
+        row["doc_id"]: (
+            summarize(fill_revived(whole[row["doc_id"]], records))
+            if row["doc"]
+            else msgspec.json.decode(row["summary"])
+        )
+        for row in rows
+    }

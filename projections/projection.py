@@ -32,6 +32,10 @@ class Projection:
     handles: frozenset[str] | None
     document_ids: Callable[[RecordedEvent], Iterable[str]]
     evolve: Callable[[Document | None, RecordedEvent], Document | None]
+    #: A compact form of each document, for views that need only part of it (and reading the
+    #: whole would cost what the document holds): the runner stores `summary(doc)` beside every
+    #: document it writes (`projection_documents.summary`). Pure; None: no summary.
+    summary: Callable[[Document], Document] | None = None
 
     def __post_init__(self) -> None:
         if not self.name or self.version < 1:

@@ -189,7 +189,7 @@ class Runner:
             ids = touched_ids(projection, events)
             documents = await storage.load_documents(conn, tenant_id, name, generation, ids)
             changes = evolve_documents(projection, documents, events)
-            await storage.write_changes(conn, tenant_id, name, generation, changes)
+            await storage.write_changes(conn, tenant_id, projection, generation, changes)
             await storage.advance_checkpoint(conn, tenant_id, name, generation, last)
             if self.before_commit is not None:
                 await self.before_commit(tenant_id, name, events)

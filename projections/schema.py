@@ -64,3 +64,10 @@ def upgrade_sql(app_role: str) -> list[str]:
 DOWNGRADE_SQL = [
     "DROP TABLE IF EXISTS projection_documents, projection_checkpoints, projection_generations",
 ]
+
+#: Migration 0011: a projection may keep a compact summary of each document beside it
+#: (projections/projection.py, `Projection.summary`), which views read instead of the document.
+#: A separate column is stored (and TOASTed) apart from `doc`, so reading it never touches the
+#: document. NULL where the projection keeps none, or for rows written before a rebuild.
+SUMMARY_SQL = ["ALTER TABLE projection_documents ADD COLUMN summary jsonb"]
+SUMMARY_DOWNGRADE_SQL = ["ALTER TABLE projection_documents DROP COLUMN summary"]

@@ -103,21 +103,31 @@ async def load_documents(
 
 
 async def write_changes(
-    conn: Any, tenant_id: UUID, name: str, generation: int, changes: Changes
+    conn: Any, tenant_id: UUID, projection: Projection, generation: int, changes: Changes
 ) -> None:
+    """Store a batch's changed documents (each with its summary, if the projection keeps one)
+    and delete the removed ones."""
+    name = projection.name
     kept = {doc_id: doc for doc_id, doc in changes.items() if doc is not None}
     removed = [doc_id for doc_id, doc in changes.items() if doc is None]
     if kept:
+        summarize = projection.summary
         await conn.execute(
-            "INSERT INTO projection_documents (tenant_id, projection, generation, doc_id, doc)"
-            " SELECT $1, $2, $3, d.doc_id, d.doc::jsonb FROM unnest($4::text[], $5::text[])"
-            " AS d(doc_id, doc) ON CONFLICT (tenant_id, projection, generation, doc_id)"
-            " DO UPDATE SET doc = excluded.doc",
+            "INSERT INTO projection_documents"
+            " (tenant_id, projection, generation, doc_id, doc, summary)"
+            " SELECT $1, $2, $3, d.doc_id, d.doc::jsonb, d.summary::jsonb"
+            " FROM unnest($4::text[], $5::text[], $6::text[]) AS d(doc_id, doc, summary)"
+            " ON CONFLICT (tenant_id, projection, generation, doc_id)"
+            " DO UPDATE SET doc = excluded.doc, summary = excluded.summary",
             tenant_id,
             name,
             generation,
             list(kept),
             [msgspec.json.encode(doc).decode() for doc in kept.values()],
+            [
+                msgspec.json.encode(summarize(doc)).decode() if summarize else None
+                for doc in kept.values()
+            ],
         )
     if removed:
         await conn.execute(

@@ -12,9 +12,9 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 
 from eventstore.connection import raw_connection
-from projections.home_dashboard_figures import home_figures
 from projections.home_dashboard_overview import group_overview
-from projections.home_dashboard_reading import home_documents
+from projections.home_dashboard_reading import home_summaries
+from projections.home_dashboard_summary import overview_figures
 from services.access.binding import as_system, disclose
 from services.access.viewer import granted_homes
 from services.complaints.dates import today_in_england
@@ -46,13 +46,13 @@ async def external_overview(
         runner = request.app.state.runner
         with as_system():
             await runner.catch_up(tenant)  # the system's work; nothing of it is returned
-        documents = await home_documents(pool, tenant, granted)  # RLS: granted homes only
-        shown = [documents[str(h)] for h in granted if str(h) in documents]
-        for doc in shown:
-            if doc["registered"] and not doc["closed"]:
-                homes.append(home_figures(doc, today, now))
-                provider_of[doc["location_id"]] = tenant
-        disclose(tenant, [UUID(doc["location_id"]) for doc in shown])
+        summaries = await home_summaries(pool, tenant, granted)  # RLS: granted homes only
+        shown = [summaries[str(h)] for h in granted if str(h) in summaries]
+        for summary in shown:
+            if summary["registered"] and not summary["closed"]:
+                homes.append(overview_figures(summary, today, now))
+                provider_of[summary["location_id"]] = tenant
+        disclose(tenant, [UUID(summary["location_id"]) for summary in shown])
     overview = group_overview(homes)
     for entry in [*overview["homes"], *overview["ranking"]["homes"]]:
         tenant = provider_of[entry["location_id"]]

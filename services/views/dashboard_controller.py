@@ -1,9 +1,9 @@
 """`GET /locations/{id}/dashboard` and `GET /group/overview`: read from the home_dashboard
-projection, with "today" applied at read time."""
+projection (a home's document; the overview, every home's summary), with "today" applied at
+read time."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -15,10 +15,10 @@ from litestar.params import FromPath, QueryParameter
 
 from eventstore.connection import tenant_transaction
 from projections.home_dashboard import empty
-from projections.home_dashboard_figures import home_figures, overview_figures
+from projections.home_dashboard_figures import home_figures
 from projections.home_dashboard_overview import group_overview
-from projections.home_dashboard_reading import home_documents
-from projections.projection import Document
+from projections.home_dashboard_reading import home_documents, home_summaries
+from projections.home_dashboard_summary import overview_figures
 from services.access.binding import as_system
 from services.alerts.dashboard import add_open_alerts
 from services.complaints.dates import today_in_england
@@ -31,16 +31,13 @@ from services.views.dashboard_schemas import GroupOverview, HomeDashboard
 from services.views.thresholds import Thresholds, thresholds
 
 
-async def _documents(
-    request: Request[Any, Any, Any], tenant_id: UUID, homes: Sequence[UUID] | None = None
-) -> dict[str, Document]:
-    """The home_dashboard documents of `homes` (None: every home), and only those."""
+async def _caught_up(request: Request[Any, Any, Any], tenant_id: UUID) -> Any:
+    """The projection runner, once it has applied every event of the tenant: a read then shows
+    every write before it (cheap when nothing is new; the worker keeps the lag small)."""
     runner = request.app.state.runner
-    # The worker sweeps every few seconds; until dramatiq nudges make the background lag small,
-    # a read catches its tenant up first (cheap when nothing is new) so it shows every write.
     with as_system():  # the system's work, even when an external viewer asked
         await runner.catch_up(tenant_id)
-    return await home_documents(runner.store.pool, tenant_id, homes)
+    return runner
 
 
 async def _thresholds(request: Request[Any, Any, Any], tenant_id: UUID) -> Thresholds:
@@ -63,7 +60,8 @@ async def home_dashboard(
     request: Request[Any, Any, Any],
     principal: NamedDependency[Principal],
 ) -> HomeDashboard:
-    documents = await _documents(request, principal.tenant_id, [record_id])
+    runner = await _caught_up(request, principal.tenant_id)
+    documents = await home_documents(runner.store.pool, principal.tenant_id, [record_id])
     doc = documents.get(str(record_id)) or empty(str(record_id))
     rated = await _thresholds(request, principal.tenant_id)
     figures = home_figures(doc, today_in_england(), datetime.now(UTC), rated)
@@ -83,14 +81,15 @@ async def overview(
     principal: NamedDependency[Principal],
     detail: Annotated[Literal["statements"] | None, QueryParameter()] = None,
 ) -> GroupOverview:
-    documents = await _documents(request, principal.tenant_id, principal.scope)
+    runner = await _caught_up(request, principal.tenant_id)
+    summaries = await home_summaries(runner.store.pool, principal.tenant_id, principal.scope)
     scope = None if principal.scope is None else {str(h) for h in principal.scope}
     today, now = today_in_england(), datetime.now(UTC)
     rated = await _thresholds(request, principal.tenant_id)
     homes = [
-        overview_figures(doc, today, now, rated)
-        for doc_id, doc in documents.items()
-        if doc["registered"] and not doc["closed"] and (scope is None or doc_id in scope)
+        overview_figures(summary, today, now, rated)
+        for home_id, summary in summaries.items()
+        if summary["registered"] and not summary["closed"] and (scope is None or home_id in scope)
     ]
     await add_open_alerts(request.app.state.records.store.pool, principal.tenant_id, homes)
     overview = group_overview(homes, statements=detail == "statements")

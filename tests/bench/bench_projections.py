@@ -62,6 +62,8 @@ class SizeResult:
     #: Mean size of a home's live home_dashboard document and records held per section: what
     #: each view reads per home, so the first thing to look at when a view's latency grows.
     document_bytes: int = 0
+    #: Mean size of a home's overview summary (what the group overview reads per home).
+    summary_bytes: int = 0
     held: dict[str, float] = field(default_factory=dict)
 
     def p(self, view: str, q: int) -> float:
@@ -112,7 +114,8 @@ async def timed_gets(
 
 SECTIONS = ("actions", "incidents", "complaints", "audits")
 _HELD = (
-    "SELECT avg(octet_length(d.doc::text))::int AS bytes, "
+    "SELECT avg(octet_length(d.doc::text))::int AS bytes,"
+    " avg(octet_length(d.summary::text))::int AS summary_bytes, "
     + ", ".join(
         f"avg((SELECT count(*) FROM jsonb_object_keys(d.doc->'{s}'))) AS {s}" for s in SECTIONS
     )
@@ -122,11 +125,11 @@ _HELD = (
 )
 
 
-async def documents_held(superuser: str, tenant_id: UUID) -> tuple[int, dict[str, float]]:
+async def documents_held(superuser: str, tenant_id: UUID) -> tuple[int, int, dict[str, float]]:
     conn = await asyncpg.connect(superuser)
     try:
         row = await conn.fetchrow(_HELD, tenant_id)
-        return int(row["bytes"]), {s: float(row[s]) for s in SECTIONS}
+        return int(row["bytes"]), int(row["summary_bytes"]), {s: float(row[s]) for s in SECTIONS}
     finally:
         await conn.close()
 
@@ -174,7 +177,9 @@ async def build(size: int, api: LiveApi, command_path: Records) -> Built:
         progress(f"{size:,}: rebuilt {projection.name} in {seconds:.0f}s")
         total += seconds
     result.rebuild_all_rate = group.events / total
-    result.document_bytes, result.held = await documents_held(superuser, group.tenant_id)
+    result.document_bytes, result.summary_bytes, result.held = await documents_held(
+        superuser, group.tenant_id
+    )
     token = mint_token(
         api.runtime.signing_key,
         user_id=group.admin_id,
@@ -236,10 +241,14 @@ async def test_projection_throughput_and_view_latency(
             + "".join(f"{r.rebuild_rates[n]:>32,.0f}" for n in names)
             + f"{r.rebuild_all_rate:>18,.0f}{r.rebuild_all_rate / r.raw_read_rate:>9.3f}"
         )
-    lines += ["", f"{'events':>9}{'home doc bytes':>16}" + "".join(f"{s:>12}" for s in SECTIONS)]
+    lines += [
+        "",
+        f"{'events':>9}{'home doc bytes':>16}{'summary bytes':>15}"
+        + "".join(f"{s:>12}" for s in SECTIONS),
+    ]
     for r in results:
         lines.append(
-            f"{r.events:>9,}{r.document_bytes:>16,}"
+            f"{r.events:>9,}{r.document_bytes:>16,}{r.summary_bytes:>15,}"
             + "".join(f"{r.held[s]:>12.1f}" for s in SECTIONS)
         )
     lines += ["", f"{'view':<16}{'events':>9}{'p50 ms':>9}{'p95 ms':>9}"]

@@ -297,13 +297,13 @@ def test_the_overview_ranks_homes_by_overdue_work_and_maps_key_questions() -> No
 
 
 def test_the_overview_shows_of_a_home_exactly_its_dashboards_key_figures() -> None:
-    from projections.home_dashboard_figures import overview_figures
     from projections.home_dashboard_overview import key_figures
+    from projections.home_dashboard_summary import overview_figures, summarize
 
     events, _ids = home_events(Log())
     doc = fold(events)[str(HOME)]
 
-    full, lean = home_figures(doc, TODAY, NOW), overview_figures(doc, TODAY, NOW)
+    full, lean = home_figures(doc, TODAY, NOW), overview_figures(summarize(doc), TODAY, NOW)
 
     assert key_figures(lean) == key_figures(full)
     assert key_figures(lean)["incidents_last_12_months"]["count"] == 3  # not the 2025 fall
