@@ -1,7 +1,9 @@
 """Where the event store gets its connections: its own asyncpg pool, bound to one tenant per
 transaction.
 
-An append borrows a connection, runs one statement and gives it back, with no other round trip.
+An append runs one statement, with no other round trip: on a connection the store keeps for its
+appends while they keep coming (eventstore/held.py), or (personal data, ANY_VERSION) on one it
+borrows and gives back.
 `raw_connection` and `tenant_transaction` accept an `asyncpg.Pool` or (for callers that hold
 one) a SQLAlchemy `AsyncEngine`, whose pooled asyncpg connection is borrowed instead.
 """

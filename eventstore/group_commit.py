@@ -1,21 +1,26 @@
 """Group commit: the one-event appends a process makes concurrently go to PostgreSQL together.
 
-One statement is in flight at a time. An append that finds none in flight sends its own at once
-(`eventstore_append_one`, in the caller's task: a lone writer waits for nothing and hops to no
-other task). Appends arriving meanwhile queue; when that statement ends, a task drains the
-queue, up to `max_batch` entries per statement (`eventstore_append_many`, one transaction), until
-it is empty. Each entry is its own append: its refusal (ConcurrencyError, IdempotencyConflict,
-StreamTypeMismatch) comes back as its row's status and is raised to its caller only. If the batch
-statement raises (a duplicate event id, say), nothing of it was stored, and each entry is run
-alone, so each caller gets its own result or error. If the connection fails, the outcome is
-unknown, as for any append whose connection fails: each caller of that batch gets the error.
+Each lease (a connection; EventStore uses one) carries one statement at a time. An append that
+finds a lease free and nothing queued sends its own statement at once (`eventstore_append_one`,
+in the caller's task: a lone writer waits for nothing and hops to no other task). Appends
+arriving while every lease is busy queue; when a statement ends, a task drains the queue on that
+lease, up to `max_batch` entries per statement (`eventstore_append_many`, one transaction), until
+it is empty. After each batch it lets the callers just answered run first, so their next appends
+join the next statement instead of going one by one. Each entry is its own append: its refusal
+(ConcurrencyError, IdempotencyConflict, StreamTypeMismatch) comes back as its row's status and is
+raised to its caller only. If the batch statement raises (a duplicate event id, say), nothing of
+it was stored, and each entry is run alone, so each caller gets its own result or error. If the
+connection fails, the outcome is unknown, as for any append whose connection fails: each caller
+of that batch gets the error. A batch waits for the head lock of each of its tenants, so a
+transaction holding one (`append_in` in a caller's transaction) delays the whole batch.
 
 A caller's result is set once its statement has committed. A caller cancelled while its entry
-waits in the queue has nothing written. One cancelled after its entry was sent (in a batch, or
-its own statement) cannot take it back: the append commits or not, exactly once (every entry
-carries its expected version, so even running it alone after a failed batch cannot write it
-twice), and the outcome is not reported. The drain task is never the caller's, so cancelling a
-caller never interrupts a batch that carries others."""
+waits in the queue has nothing written. One cancelled after its entry was sent in a batch cannot
+take it back: the append commits or not, exactly once (every entry carries its expected version,
+so even running it alone after a failed batch cannot write it twice), and the outcome is not
+reported; the drain task is never a caller's, so cancelling a caller never interrupts a batch
+that carries others. A caller cancelled during its own statement cancels that statement, as
+before group commit (the connection then goes back to the pool to be reset)."""
 
 from __future__ import annotations
 
@@ -130,6 +135,9 @@ class GroupCommit:
                         batch.append(pending)
                 await self._flush(lease, batch)
                 batch = []
+                # The callers just answered run first and may queue their next appends: they
+                # go in the next statement rather than one each.
+                await asyncio.sleep(0)
         except BaseException as exc:  # cancelled (the loop is closing) or a bug: nobody waits on
             for pending in [*batch, *self._queue]:
                 _settle(pending, exc)

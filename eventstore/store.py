@@ -60,7 +60,7 @@ class EventStore:
         upcasters: Upcasters | None = None,
         *,
         max_batch: int = 64,
-        append_connections: int = 2,
+        append_connections: int = 1,
     ) -> None:
         self.pool = pool
         self.keyring = keyring

@@ -378,3 +378,34 @@ async def test_migration_0010_downgrades_and_upgrades(database: MigratedDatabase
 
 class _RollBack(Exception):
     pass
+
+
+async def test_a_leader_cancelled_mid_statement_writes_nothing_and_the_queue_still_drains(
+    database: MigratedDatabase, pool: asyncpg.Pool, store: EventStore
+) -> None:
+    """The leader sends its own append from its own task; cancelled while the statement waits,
+    PostgreSQL cancels it (nothing stored), the connection goes back to the pool to be reset,
+    and the appends queued behind it go out on a fresh one."""
+    racing = EventStore(pool, store.keyring, append_connections=1)
+    busy, free = uuid4(), uuid4()
+    for t in (busy, free):
+        await store.append(t, StreamRef("note", uuid4()), 0, note())
+    cancelled, queued = StreamRef("note", uuid4()), StreamRef("note", uuid4())
+    async with connected(database.superuser) as gate, connected(database.superuser) as watch:
+        gate_pid = await gate.fetchval("SELECT pg_backend_pid()")
+        await _lock_heads(gate, [busy])
+        leader = asyncio.ensure_future(racing.append(busy, cancelled, 0, note()))
+        await until(lambda: _is(_waiting_on(watch, gate_pid), 1), "the leader waits")
+        behind = asyncio.ensure_future(racing.append(free, queued, 0, note()))
+        await until(lambda: _now(racing.group.queued == 1), "another queues")
+        leader.cancel()
+        result = await asyncio.wait_for(behind, 10)
+        await gate.execute("COMMIT")
+    with pytest.raises(asyncio.CancelledError):
+        await leader
+
+    assert result.stream_version == 1
+    assert await racing.stream_version(busy, cancelled.id) == 0
+    assert racing.held[0].acquired == 2  # the interrupted connection was not reused
+    assert (await racing.append(busy, cancelled, 0, note())).last_seq == 2
+    assert (await verify_chain(racing.pool, busy)).ok
