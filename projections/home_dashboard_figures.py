@@ -335,9 +335,10 @@ def compliance_tally(doc: Document) -> dict[str, dict[str, Any]]:
 
 
 def rated_compliance(
-    statements: Mapping[str, Mapping[str, Any]], thresholds: Thresholds
+    statements: Mapping[str, Mapping[str, Any]], thresholds: Thresholds, each: bool = True
 ) -> dict[str, Any]:
-    """`compliance_tally`'s statements, and the same per key question, rated."""
+    """`compliance_tally`'s statements, and the same per key question, rated (the statements
+    themselves only if `each`: the group overview shows them on request)."""
     key_questions: dict[str, dict[str, Any]] = {}
     for entry in statements.values():
         kq = key_questions.setdefault(
@@ -351,7 +352,9 @@ def rated_compliance(
             "green_at": thresholds.compliance_green_at,
             "amber_at": thresholds.compliance_amber_at,
         },
-        "quality_statements": {s: rated(e, thresholds) for s, e in sorted(statements.items())},
+        "quality_statements": (
+            {s: rated(e, thresholds) for s, e in sorted(statements.items())} if each else {}
+        ),
         "key_questions": {k: rated(e, thresholds) for k, e in sorted(key_questions.items())},
     }
 

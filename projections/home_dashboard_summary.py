@@ -92,10 +92,15 @@ def _known(records: dict[str, Any]) -> dict[str, Any]:
 
 
 def overview_figures(
-    summary: Document, today: date, now: datetime, thresholds: Thresholds = DEFAULT_THRESHOLDS
+    summary: Document,
+    today: date,
+    now: datetime,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    statements: bool = True,
 ) -> dict[str, Any]:
     """What the group overview shows of a home on `today` (deadlines compared to `now`): its
-    dashboard's key figures and compliance, in the dashboard's shape, from its summary."""
+    dashboard's key figures and compliance, in the dashboard's shape, from its summary. Each
+    quality statement is rated only if `statements` (the key questions always are)."""
     home = summary["location_id"]
     live = summary["actions"]
     overdue_actions = [i for i, due in live.items() if date.fromisoformat(due) < today]
@@ -151,7 +156,7 @@ def overview_figures(
                 ),
                 "red": figure(summary["red_audits"]),
             },
-            "compliance": rated_compliance(summary["statements"], thresholds),
+            "compliance": rated_compliance(summary["statements"], thresholds, statements),
             "alerts": dict(ALERTS),
         },
         thresholds,

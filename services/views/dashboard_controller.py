@@ -87,7 +87,7 @@ async def overview(
     today, now = today_in_england(), datetime.now(UTC)
     rated = await _thresholds(request, principal.tenant_id)
     homes = [
-        overview_figures(summary, today, now, rated)
+        overview_figures(summary, today, now, rated, statements=detail == "statements")
         for home_id, summary in summaries.items()
         if summary["registered"] and not summary["closed"] and (scope is None or home_id in scope)
     ]
