@@ -77,8 +77,8 @@ async def stored(database: MigratedDatabase, tenant_id: UUID) -> dict[str, Any]:
             "SELECT projection, generation, last_seq FROM projection_checkpoints"
         )
         documents = await conn.fetch(
-            "SELECT projection, generation, doc_id, doc::text AS doc FROM projection_documents"
-            " ORDER BY projection, generation, doc_id"
+            "SELECT projection, generation, doc_id, doc::text AS doc, summary::text AS summary"
+            " FROM projection_documents ORDER BY projection, generation, doc_id"
         )
     return {
         "generations": [dict(r) for r in generations],
@@ -87,6 +87,10 @@ async def stored(database: MigratedDatabase, tenant_id: UUID) -> dict[str, Any]:
             (r["projection"], r["generation"], r["doc_id"], msgspec.json.decode(r["doc"]))
             for r in documents
         ],
+        "summaries": {
+            (r["projection"], r["doc_id"]): r["summary"] and msgspec.json.decode(r["summary"])
+            for r in documents
+        },
     }
 
 
@@ -111,7 +115,8 @@ async def test_catch_up_applies_each_event_exactly_once(store: EventStore, tenan
 async def test_a_rebuild_from_seq_1_gives_exactly_the_incremental_rows(
     database: MigratedDatabase, store: EventStore, tenant: UUID
 ) -> None:
-    history, runner = History(store, tenant), Runner(store, [RECORD_COUNTS], batch_size=5)
+    summarized = dataclasses.replace(RECORD_COUNTS, summary=lambda doc: {"n": doc["events"]})
+    history, runner = History(store, tenant), Runner(store, [summarized], batch_size=5)
     for events in (9, 1, 17, 4):
         await history.append(events)
         await runner.catch_up(tenant)
@@ -121,6 +126,8 @@ async def test_a_rebuild_from_seq_1_gives_exactly_the_incremental_rows(
     rebuilt = await stored(database, tenant)
 
     assert without_generation(rebuilt) == without_generation(incremental)
+    assert rebuilt["summaries"] == incremental["summaries"]
+    assert sum(s["n"] for s in rebuilt["summaries"].values()) == 31
     assert [g["live_generation"] for g in rebuilt["generations"]] == [2]
     assert {generation for _, generation, _, _ in rebuilt["documents"]} == {2}
     assert rebuilt["checkpoints"] == [("record_counts", 2, 31)]
