@@ -148,14 +148,20 @@ class Batch:
     @classmethod
     def of(cls, events: Sequence[NewEvent], metadata: dict[str, Any] | None) -> Batch:
         data_json = [msgspec.json.encode(e.data) for e in events]
-        metadata_json = msgspec.json.encode(metadata or {})
+        if metadata:
+            encoded = msgspec.json.encode(metadata)
+            plain_metadata, metadata_json = msgspec.json.decode(encoded), encoded.decode()
+        else:  # the usual case for EventStore.append: what encoding {} and decoding it gives
+            plain_metadata, metadata_json = {}, "{}"
         return cls(
             events=events,
             data=[msgspec.json.decode(raw) for raw in data_json],
             data_json=[raw.decode() for raw in data_json],
-            metadata=msgspec.json.decode(metadata_json),
-            metadata_json=metadata_json.decode(),
-            personal_subjects=sorted({e.subject_id for e in events if e.personal and e.subject_id}),
+            metadata=plain_metadata,
+            metadata_json=metadata_json,
+            personal_subjects=sorted({e.subject_id for e in events if e.personal and e.subject_id})
+            if any(e.personal for e in events)
+            else [],
         )
 
 

@@ -131,7 +131,7 @@ def _plain(value: Any) -> bool:
 
 def event_hash(env: Mapping[str, Any]) -> bytes:
     """sha256 of the RFC 8785 canonical form of an envelope."""
-    return hashlib.sha256(canonical(dict(env))).digest()
+    return hashlib.sha256(canonical(env if type(env) is dict else dict(env))).digest()
 
 
 def link(previous: bytes, this_event_hash: bytes) -> bytes:

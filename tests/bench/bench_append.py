@@ -483,8 +483,13 @@ async def test_append_throughput(database: Any, monkeypatch: pytest.MonkeyPatch)
             es_conn,
         )
 
+    grouped = {"appends": 0, "statements": 0}
+
     async def run_multi() -> None:
+        before = store.group.stats.appends, store.group.stats.statements
         await measure(multi, eventstore_concurrent(store, TENANTS, per_tenant), by_tenant)
+        grouped["appends"] += store.group.stats.appends - before[0]
+        grouped["statements"] += store.group.stats.statements - before[1]
 
     async def run_via_engine() -> None:
         await measure(via_engine, eventstore_single(store_engine, EVENTS), by_tenant)
@@ -634,6 +639,9 @@ async def test_append_throughput(database: Any, monkeypatch: pytest.MonkeyPatch)
         verdict = "" if minimum is None else ("   met" if value >= minimum else "   MISSED")
         lines.append(f"{label:<{width}}{value:>7.2f}{target:>11}{median:>11}{verdict}")
     lines += [
+        f"group commit, {TENANTS} tenants: {grouped['appends']} appends in"
+        f" {grouped['statements']} statements (largest {store.group.stats.largest},"
+        f" batches that fell back to one by one: {store.group.stats.fallbacks})",
         "(cpu µs/ev: this Python process's CPU per event, srv µs/ev: the PostgreSQL server's,",
         " each the median round's. CPU ceiling: CPUs x 1-writer µs/event / (cpu + srv) µs/event,",
         " the scaling that keeping every CPU busy with that path alone would give. While other",

@@ -344,7 +344,7 @@ async def test_the_held_connection_survives_being_killed_and_is_given_back_on_cl
         try:
             await racing.append(tenant, stream, version, note(attempt))
             version += 1
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+        except Exception:  # whatever asyncpg makes of a connection the server closed
             failures += 1
     assert failures <= 1 and version == 4 - failures
     assert sum(h.acquired for h in racing.held) == 2
