@@ -584,7 +584,8 @@ async def test_append_throughput(database: Any, monkeypatch: pytest.MonkeyPatch)
 
     lines = [
         "",
-        "Append throughput: one event per append, each its own transaction;"
+        "Append throughput: one event per append, each its own transaction (eventstore with"
+        f" {TENANTS} tenants: group commit);"
         f" {PAYLOAD_BYTES}-byte JSON payload; {STREAMS} streams per writer;"
         f" best and median of {ROUNDS} interleaved rounds"
         f" ({bench_seconds:.0f}s)",
