@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
@@ -208,8 +209,10 @@ class GroupCommit:
             _settle(pending, result)
 
 
-def _tenant_key(pending: Pending) -> Any:
-    return pending.tenant_id.int
+def _tenant_key(pending: Pending) -> int:
+    """PostgreSQL's order of uuids (byte by byte) is the order of their 128-bit integers."""
+    tenant = pending.tenant_id
+    return tenant.int if isinstance(tenant, UUID) else UUID(str(tenant)).int
 
 
 def _gone(pending: Pending) -> bool:
