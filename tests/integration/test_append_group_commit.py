@@ -409,3 +409,36 @@ async def test_a_leader_cancelled_mid_statement_writes_nothing_and_the_queue_sti
     assert racing.held[0].acquired == 2  # the interrupted connection was not reused
     assert (await racing.append(busy, cancelled, 0, note())).last_seq == 2
     assert (await verify_chain(racing.pool, busy)).ok
+
+
+async def test_personal_and_multi_event_appends_interleave_with_batches_on_one_chain(
+    pool: asyncpg.Pool, store: EventStore, tenant: UUID
+) -> None:
+    """Appends of personal data and of several events keep their own path (a borrowed
+    connection) while one-event appends of the same tenant go in batches: all take the same head
+    lock, so the tenant's chain stays one gapless sequence."""
+    racing = EventStore(pool, store.keyring)
+    subject = uuid4()
+    calls = []
+    for i in range(24):
+        stream = StreamRef("note", uuid4())
+        if i % 6 == 0:
+            events = [
+                NewEvent("PersonNoted", {"n": i}, personal={"name": f"P{i}"}, subject_id=subject)
+            ]
+        elif i % 6 == 3:
+            events = [NewEvent("NoteAdded", {"n": i}), NewEvent("NoteAdded", {"n": -i})]
+        else:
+            events = note(i)
+        calls.append(racing.append(tenant, stream, 0, events))
+    batches = racing.group.stats.batches
+
+    results = await asyncio.gather(*calls)
+
+    assert racing.group.stats.batches > batches
+    assert sum(r.stream_version for r in results) == 24 + 4  # four appends of two events
+    assert (await racing.head(tenant))[0] == 28
+    report = await verify_chain(racing.pool, tenant)
+    assert (report.ok, report.checked) == (True, 28)
+    names = [e.data.get("name") for e in await racing.read_log(tenant) if e.subject_id]
+    assert sorted(names) == ["P0", "P12", "P18", "P6"]
