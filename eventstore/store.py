@@ -62,6 +62,8 @@ class EventStore:
         max_batch: int = 64,
         append_connections: int = 1,
     ) -> None:
+        if append_connections < 1 or max_batch < 1:
+            raise ValueError("append_connections and max_batch must be at least 1")
         self.pool = pool
         self.keyring = keyring
         self.upcasters = upcasters or Upcasters()
