@@ -5,8 +5,9 @@ finds a lease free and nothing queued sends its own statement at once (`eventsto
 in the caller's task: a lone writer waits for nothing and hops to no other task). Appends
 arriving while every lease is busy queue; when a statement ends, a task drains the queue on that
 lease, up to `max_batch` entries per statement (`eventstore_append_many`, one transaction), until
-it is empty. After each batch it lets the callers just answered run first, so their next appends
-join the next statement instead of going one by one. Each entry is its own append: its refusal
+it is empty. Each statement takes about half of the appends in play (those queued and those just
+answered, whose callers append again), so that with many writers two statements alternate: one
+runs on the server while the client prepares the other. Each entry is its own append: its refusal
 (ConcurrencyError, IdempotencyConflict, StreamTypeMismatch) comes back as its row's status and is
 raised to its caller only. If the batch statement raises (a duplicate event id, say), nothing of
 it was stored, and each entry is run alone, so each caller gets its own result or error. If the
@@ -127,18 +128,23 @@ class GroupCommit:
 
     async def _drain(self, lease: Lease) -> None:
         batch: list[Pending] = []
+        answered = 1  # the statement that just ended (a caller's own) carried one append
         try:
             while self._live():
+                # About half of the appends in play: those queued, and those of the callers
+                # just answered, who will append again. So two statements alternate, one on
+                # the server while the client prepares the other, where one that carried
+                # every append would leave the client and the server waiting on each other.
+                limit = min(self._max_batch, (len(self._queue) + answered + 1) // 2)
                 batch = []
-                while self._queue and len(batch) < self._max_batch:
+                while self._queue and len(batch) < limit:
                     pending = self._queue.popleft()
                     if not _gone(pending):
                         batch.append(pending)
-                await self._flush(lease, batch)
+                if batch:
+                    await self._flush(lease, batch)
+                    answered = len(batch)
                 batch = []
-                # The callers just answered run first and may queue their next appends: they
-                # go in the next statement rather than one each.
-                await asyncio.sleep(0)
         except BaseException as exc:  # cancelled (the loop is closing) or a bug: nobody waits on
             for pending in [*batch, *self._queue]:
                 _settle(pending, exc)

@@ -148,7 +148,7 @@ async def test_a_batch_that_raises_is_appended_entry_by_entry(
         racing.append(t, StreamRef("note", uuid4()), 0, note(i)) for i, t in enumerate(tenants * 4)
     ]
     outcomes = await asyncio.gather(
-        *others[:4],  # the first two go alone (a statement in flight each); the rest queue
+        *others[:4],  # the first goes alone (its statement in flight); the rest queue
         racing.append(tenants[0], a, 0, [first]),
         *others[4:10],
         racing.append(tenants[0], b, 0, [second]),
@@ -190,7 +190,7 @@ async def _waiting_on(conn: Any, blocker: int) -> int:
 async def test_two_processes_batching_the_same_tenants_in_opposite_orders_do_not_deadlock(
     database: MigratedDatabase, store: EventStore
 ) -> None:
-    """Two stores on pools of their own (an API and a worker process): each forms one batch of
+    """Two stores on pools of their own (an API and a worker process): each forms a batch of
     three appends, A's arriving as (T1, X, T2) and B's as (T2, Y, T1). A barrier makes both
     batches start together and wait on X and Y; taken in arrival order, A would then hold T1 and
     want T2 while B holds T2 and wants T1: a deadlock, which PostgreSQL breaks by failing one
@@ -228,8 +228,14 @@ async def test_two_processes_batching_the_same_tenants_in_opposite_orders_do_not
                 asyncio.ensure_future(b.append(t2, second, 0, note())),
                 asyncio.ensure_future(b.append(y, streams[y], 1, note())),
                 asyncio.ensure_future(b.append(t1, second, 0, note())),
+                # Two more each: a statement takes about half of what is in play (five queued
+                # and the leader's one), so the three above go first, together.
+                *(
+                    asyncio.ensure_future(s.append(uuid4(), StreamRef("note", uuid4()), 0, note()))
+                    for s in (a, a, b, b)
+                ),
             ]
-            await until(lambda: _now(a.group.queued == 3 == b.group.queued), "both queues fill")
+            await until(lambda: _now(a.group.queued == 5 == b.group.queued), "both queues fill")
             await gate.execute("COMMIT")
             await until(lambda: _is(_waiting_on(watch, barrier_pid), 2), "both batches wait")
             await barrier.execute("COMMIT")
@@ -239,7 +245,8 @@ async def test_two_processes_batching_the_same_tenants_in_opposite_orders_do_not
         await pool_b.close()
 
     assert all(r.stream_version in (1, 2) for r in results)
-    assert (a.group.stats.batches, b.group.stats.batches) == (1, 1)
+    assert (a.group.stats.batches, b.group.stats.batches) == (2, 2)
+    assert (a.group.stats.largest, b.group.stats.largest) == (3, 3)
     assert (a.group.stats.fallbacks, b.group.stats.fallbacks) == (0, 0)
     for t in (t1, t2):
         report = await verify_chain(store.pool, t)
