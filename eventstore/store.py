@@ -49,7 +49,7 @@ class EventStore:
 
     Appends of one event with an expected version and no personal data are committed in groups
     (eventstore/group_commit.py): those this process makes while another is in flight go to the
-    database together, in one statement, with up to `append_connections` statements in flight.
+    database together, in shared statements, with up to `append_connections` in flight at once.
     With an asyncpg pool, the store keeps that many of its connections for them while appends
     keep coming (eventstore/held.py)."""
 
