@@ -145,8 +145,8 @@ class GroupCommit:
                     await self._flush(lease, batch)
                     answered = len(batch)
                 batch = []
-        except BaseException as exc:  # cancelled (the loop is closing) or a bug: nobody waits on
-            for pending in [*batch, *self._queue]:
+        except BaseException as exc:  # cancelled (the loop is closing) or a bug: fail them all,
+            for pending in [*batch, *self._queue]:  # so that no caller waits for ever
                 _settle(pending, exc)
             self._queue.clear()
             raise
