@@ -130,7 +130,9 @@ class Settings:
             public_url=get("CARETRAIL_PUBLIC_URL", "").rstrip("/"),
             delivery_max_attempts=int(get("CARETRAIL_DELIVERY_MAX_ATTEMPTS", "8")),
             delivery_backoff_seconds=float(get("CARETRAIL_DELIVERY_BACKOFF_SECONDS", "30")),
-            delivery_backoff_cap_seconds=float(get("CARETRAIL_DELIVERY_BACKOFF_CAP_SECONDS", "3600")),
+            delivery_backoff_cap_seconds=float(
+                get("CARETRAIL_DELIVERY_BACKOFF_CAP_SECONDS", "3600")
+            ),
             delivery_lease_seconds=float(get("CARETRAIL_DELIVERY_LEASE_SECONDS", "120")),
             delivery_sweep_seconds=float(get("CARETRAIL_DELIVERY_SWEEP_SECONDS", "5")),
             webhook_timeout_seconds=float(get("CARETRAIL_WEBHOOK_TIMEOUT_SECONDS", "10")),
