@@ -62,7 +62,8 @@ def summarize(doc: Document) -> Document:
         due = [r["due_at"] for r in incident["required"] if r["recipient"] not in made]
         if due:
             outstanding[incident_id] = min(due, key=datetime.fromisoformat)
-    latest = latest_completed({"audits": _known(doc["audits"])})
+    audits = {"audits": _known(doc["audits"])}
+    latest = latest_completed(audits)
     return {
         "location_id": doc["location_id"],
         "name": doc["name"],
@@ -83,7 +84,7 @@ def summarize(doc: Document) -> Document:
             if a.get("status") in PENDING_AUDIT_STATUSES
         },
         "red_audits": sorted(audit_id for audit_id, a in latest.values() if a["rag"] == "red"),
-        "statements": compliance_tally({"audits": _known(doc["audits"])}),
+        "statements": compliance_tally(audits),
     }
 
 

@@ -81,27 +81,26 @@ complaint = st.fixed_dictionaries(
         "closed_at": st.none(),
     }
 )
+#: What an audit keeps from when it is scheduled (projections/home_dashboard_records.py).
+SCHEDULED = {
+    "due_date": iso_day,
+    "template_id": st.sampled_from(TEMPLATES),
+    "template_name": st.just("Audit"),
+    "framework": st.just("cqc-saf-2024"),
+    "green_at": st.just(0.9),
+    "amber_at": st.just(0.75),
+}
 pending_audit = st.fixed_dictionaries(
     {
+        **SCHEDULED,
         "status": st.sampled_from(["scheduled", "in_progress"]),
-        "due_date": iso_day,
-        "template_id": st.sampled_from(TEMPLATES),
-        "template_name": st.just("Audit"),
-        "framework": st.just("cqc-saf-2024"),
-        "green_at": st.just(0.9),
-        "amber_at": st.just(0.75),
         "questions": st.just({}),
     }
 )
 completed_audit = st.fixed_dictionaries(
     {
+        **SCHEDULED,
         "status": st.just("completed"),
-        "due_date": iso_day,
-        "template_id": st.sampled_from(TEMPLATES),
-        "template_name": st.just("Audit"),
-        "framework": st.just("cqc-saf-2024"),
-        "green_at": st.just(0.9),
-        "amber_at": st.just(0.75),
         "completed_at": iso_moment,
         "score": st.none() | st.floats(0, 1),
         "rag": st.sampled_from(["red", "amber", "green", None]),
