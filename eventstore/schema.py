@@ -8,8 +8,12 @@ from __future__ import annotations
 
 TENANT_SETTING = "app.tenant_id"
 
-#: Tables that hold tenant rows; each gets RLS enabled, forced and a fail-closed policy.
+#: Tables that hold tenant rows; each gets RLS enabled, forced and a fail-closed policy. These are
+#: migration 0001's; 0012 adds stream_heads (eventstore/stream_heads_sql.py).
 TENANT_TABLES = ("tenant_heads", "events", "idempotency_keys", "subject_keys", "subject_erasures")
+
+#: Every event store table that holds tenant rows, as the latest migration leaves them.
+ALL_TENANT_TABLES = (*TENANT_TABLES, "stream_heads")
 
 #: Tables no role may change once a row is written.
 APPEND_ONLY_TABLES = ("events", "idempotency_keys", "subject_erasures")

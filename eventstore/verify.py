@@ -19,6 +19,7 @@ MISSING = "missing"
 HASH_MISMATCH = "hash_mismatch"
 REORDERED = "reordered"
 HEAD_MISMATCH = "head_mismatch"
+VERSION_GAP = "version_gap"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,7 @@ async def verify_chain(pool: ConnectionSource, tenant_id: UUID) -> ChainReport:
         )
         head_seq = head["seq"] if head else 0
         previous, expected = chain.GENESIS, 1
+        versions: dict[UUID, int] = {}  # each stream's last version so far: they run 1, 2, 3, ...
         while True:
             rows = await conn.fetch(
                 f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND seq >= $2"
@@ -101,6 +103,18 @@ async def verify_chain(pool: ConnectionSource, tenant_id: UUID) -> ChainReport:
                 stored = bytes(row["chain_hash"])
                 if chain.link(previous, digest) != stored:
                     return await _mismatch(conn, tenant_id, row, digest, expected - 1, head_seq)
+                stream, version = row["stream_id"], row["version"]
+                if version != versions.get(stream, 0) + 1:
+                    return ChainReport(
+                        tenant_id,
+                        expected - 1,
+                        head_seq,
+                        expected,
+                        VERSION_GAP,
+                        f"stream {stream} goes from version {versions.get(stream, 0)} to"
+                        f" {version} at seq {expected}",
+                    )
+                versions[stream] = version
                 previous, expected = stored, expected + 1
             if len(rows) < BATCH:
                 break

@@ -243,6 +243,14 @@ async def generate_group(
             writer.seq,
             writer.previous,
         )
+        # Each stream's head, as the append functions keep it (eventstore/stream_heads_sql.py).
+        await conn.execute(
+            "INSERT INTO stream_heads (tenant_id, stream_id, stream_type, version)"
+            " SELECT DISTINCT ON (stream_id) tenant_id, stream_id, stream_type, version"
+            "   FROM events WHERE tenant_id = $1 ORDER BY stream_id, version DESC"
+            " ON CONFLICT (tenant_id, stream_id) DO UPDATE SET version = excluded.version",
+            tenant_id,
+        )
         await conn.executemany(
             "INSERT INTO reference_counters (tenant_id, name, value) VALUES ($1, $2, $3)"
             " ON CONFLICT (tenant_id, name) DO UPDATE SET value = excluded.value",
