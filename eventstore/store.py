@@ -33,6 +33,15 @@ ANY_VERSION = None
 ERASURE_STREAM_TYPE = "data-subject"
 ERASURE_EVENT_TYPE = "DataSubjectErased"
 
+#: One stream in version order, up to a version and/or a moment; and a tenant's log in batches.
+READ_STREAM = (
+    f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND stream_id = $2"
+    " AND ($3::int IS NULL OR version <= $3)"
+    " AND ($4::timestamptz IS NULL OR recorded_at <= $4) ORDER BY version"
+)
+READ_LOG = (
+    f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+)
 #: Takes the tenant's append lock and reads the stream's version under it (ANY_VERSION).
 _LOCKED_VERSION = "SELECT stream_version FROM eventstore_begin_append($1, $2, NULL)"
 #: How often an append starts again after another append created one of its subjects' keys.
@@ -220,9 +229,7 @@ class EventStore:
     ) -> list[RecordedEvent]:
         """`read_stream` inside a transaction the caller holds (with the tenant set)."""
         rows = await conn.fetch(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND stream_id = $2"
-            " AND ($3::int IS NULL OR version <= $3)"
-            " AND ($4::timestamptz IS NULL OR recorded_at <= $4) ORDER BY version",
+            READ_STREAM,
             tenant_id,
             stream_id,
             to_version,
@@ -237,8 +244,7 @@ class EventStore:
         Appends hold the tenant's head lock until commit, so no later batch can skip a gap."""
         async with tenant_transaction(self.pool, tenant_id) as conn:
             rows = await conn.fetch(
-                f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND seq > $2"
-                " ORDER BY seq LIMIT $3",
+                READ_LOG,
                 tenant_id,
                 after_seq,
                 limit,

@@ -100,23 +100,41 @@ CREATE TRIGGER records_keep_access_grants AFTER INSERT OR UPDATE ON records
     EXECUTE FUNCTION access_grants_from_records();
 """
 
-POLICIES = f"""
-CREATE POLICY access_grants_external_read ON access_grants FOR SELECT
-    USING (organisation_id = access_external_org());
-CREATE POLICY events_external_read ON events FOR SELECT
-    USING (stream_type = ANY ({_array(VISIBLE_STREAM_TYPES)}) AND location_id IS NOT NULL
-           AND access_granted(tenant_id, location_id));
-CREATE POLICY records_external_read ON records FOR SELECT
-    USING (collection = ANY ({_array(VISIBLE_COLLECTIONS)}) AND location_id IS NOT NULL
-           AND access_granted(tenant_id, location_id));
-CREATE POLICY projection_documents_external_read ON projection_documents FOR SELECT
-    USING ((projection = ANY ({_array(HOME_PROJECTIONS)})
-            AND access_granted_document(tenant_id, doc_id))
-           OR (projection = ANY ({_array(RECORD_PROJECTIONS)})
-               AND access_granted_document(tenant_id, doc ->> 'location_id')));
-CREATE POLICY projection_generations_external_read ON projection_generations FOR SELECT
-    USING (projection = ANY ({_array(VISIBLE_PROJECTIONS)}) AND access_granted_tenant(tenant_id));
-"""
+#: Each external-read policy: (name, table, the condition on a row). Migration 0007 creates them;
+#: 0013 puts each condition behind `access_external_org()` (GUARDED_POLICIES, below).
+EXTERNAL_READS = (
+    ("access_grants_external_read", "access_grants", "organisation_id = access_external_org()"),
+    (
+        "events_external_read",
+        "events",
+        f"stream_type = ANY ({_array(VISIBLE_STREAM_TYPES)}) AND location_id IS NOT NULL"
+        " AND access_granted(tenant_id, location_id)",
+    ),
+    (
+        "records_external_read",
+        "records",
+        f"collection = ANY ({_array(VISIBLE_COLLECTIONS)}) AND location_id IS NOT NULL"
+        " AND access_granted(tenant_id, location_id)",
+    ),
+    (
+        "projection_documents_external_read",
+        "projection_documents",
+        f"(projection = ANY ({_array(HOME_PROJECTIONS)})"
+        " AND access_granted_document(tenant_id, doc_id))"
+        f" OR (projection = ANY ({_array(RECORD_PROJECTIONS)})"
+        " AND access_granted_document(tenant_id, doc ->> 'location_id'))",
+    ),
+    (
+        "projection_generations_external_read",
+        "projection_generations",
+        f"projection = ANY ({_array(VISIBLE_PROJECTIONS)}) AND access_granted_tenant(tenant_id)",
+    ),
+)
+
+POLICIES = "".join(
+    f"CREATE POLICY {name} ON {table} FOR SELECT\n    USING ({condition});\n"
+    for name, table, condition in EXTERNAL_READS
+)
 
 
 #: Functions the policies call, run with the reader's own rights (so RLS on access_grants applies).
@@ -157,4 +175,30 @@ DOWNGRADE_SQL = [
     "DROP INDEX IF EXISTS events_external_reads_idx",
     "DROP TABLE IF EXISTS access_grants",
     "DROP FUNCTION IF EXISTS access_external_org()",
+]
+
+
+# Migration 0013. PostgreSQL ORs a table's permissive policies. While the external-read one was
+# a plain condition, the planner could match each side of that OR to an index (the tenant's own
+# `tenant_id = ...` to any index led by tenant_id; the external side to events_location_idx, for
+# instance) and build a bitmap OR scan; it also counted the query's own `tenant_id = $1` and the
+# policy's as two independent filters, so it estimated about one row for any tenant. The plan it
+# then cached for a prepared statement (after five runs) read every event of the tenant and
+# sorted them: `EventStore.read_log` and `read_stream` each read the whole tenant where they
+# should read a batch or one stream (tests/integration/test_read_plans.py). Behind a CASE the
+# external condition matches no index, so the policies stay a filter on the rows the query's own
+# index conditions find. Who sees what is unchanged: with no external organisation bound the
+# external condition was already false (no grant names a NULL organisation).
+def _guarded(condition: str) -> str:
+    return f"CASE WHEN access_external_org() IS NULL THEN false ELSE ({condition}) END"
+
+
+#: What migration 0013 runs, and its downgrade.
+GUARDED_POLICIES = [
+    f"ALTER POLICY {name} ON {table} USING ({_guarded(condition)})"
+    for name, table, condition in EXTERNAL_READS
+]
+UNGUARDED_POLICIES = [
+    f"ALTER POLICY {name} ON {table} USING ({condition})"
+    for name, table, condition in EXTERNAL_READS
 ]
