@@ -18,19 +18,24 @@ A row per stream, keyed by (tenant_id, stream_id) and with no other index, leave
 nothing to choose: the check is one primary-key lookup, and it is also the write. Under the
 tenant's head lock (taken first, as before), an append with expected version n > 0 runs
 `UPDATE stream_heads SET version = n + k WHERE ... AND version = n AND stream_type = $type`; a
-new stream (n = 0) is `INSERT ... ON CONFLICT DO NOTHING`. If no row is written, one more
-lookup says why (the stream's actual version, or its other type), and the append raises the
-same SQLSTATEs as before. The row and the events commit or roll back together, so the head is
-always the stream's last stored version; `events` stays the record (its unique key on
-(tenant_id, stream_id, version) still refuses a duplicate version). The application role may
-update stream_heads as it may update tenant_heads; `verify` reports a stream whose versions
-do not run 1, 2, 3, ... (eventstore/verify.py).
+new stream (n = 0) is `INSERT ... ON CONFLICT DO NOTHING`. The row and the events commit or roll
+back together. `events` stays the record (its unique key on (tenant_id, stream_id, version)
+still refuses a duplicate version): if no row was written, the append asks events for the
+stream's last version and type and raises the same SQLSTATEs as before, with the actual
+version events holds. If events says the caller was right after all, the head was wrong (an
+append by a function older than 0012 that committed while 0012 was being applied, or rows loaded
+in bulk): it is set to what events holds and the append goes on. So a head can never lock a
+stream out. Appends with no expected version (ANY_VERSION) take the version from events, as
+before (eventstore_begin_append is unchanged). The application role may update stream_heads as
+it may update tenant_heads; `verify` reports a stream whose versions do not run 1, 2, 3, ...
+(eventstore/verify.py).
 
 eventstore_append_many (group commit) checks each entry against stream_heads with a plain
-lookup before the entry's tenant is locked (as it checked events before) and writes the row
-after the tenant's head is locked: locks are always taken head first, then stream, by every
-function, so none can deadlock another. If the stream moved in between, the statement raises and
-the client appends each entry alone, as before.
+lookup (and against events when the two disagree) before the entry's tenant is locked, as it
+checked events before, and writes the row after the tenant's head is locked: every function
+locks the head first, then the stream, so none can deadlock another. If the stream moved in
+between, or its head was wrong, the statement raises and the client appends each entry alone
+(through eventstore_append_one, which sets a wrong head right), as before.
 """
 
 from __future__ import annotations
@@ -41,9 +46,6 @@ from eventstore.append_sql import _CHECK_STREAM
 from eventstore.append_sql import APPEND_ONE_FUNCTION as APPEND_ONE_FUNCTION_0009
 from eventstore.append_sql_0001 import (
     APPEND_FUNCTION as APPEND_FUNCTION_0001,
-)
-from eventstore.append_sql_0001 import (
-    BEGIN_APPEND_FUNCTION as BEGIN_APPEND_FUNCTION_0001,
 )
 from eventstore.append_sql_0001 import WRONG_STREAM_TYPE, WRONG_VERSION
 from eventstore.schema import split_statements, tenant_policy
@@ -86,21 +88,35 @@ def _advance_stream(tenant: str, stream: str, stream_type: str, expected: str, c
     END IF;"""
 
 
+# What events holds for a stream: its last version and type. Read only when the head and the
+# caller disagree (a conflict, usually), never on an append that goes through.
+_STORED = """
+          FROM events e WHERE e.tenant_id = p_tenant AND e.stream_id = p_stream
+         ORDER BY e.version DESC LIMIT 1;"""
+
+
 def _check_and_advance(count: str) -> str:
     """eventstore_append_one's and eventstore_append's check, under the head lock: advance the
-    stream's head, or raise what was wrong (the version first, as before, then the type)."""
+    stream's head; or, if it does not match, ask events (the record) and raise what was wrong
+    (the version first, as before, then the type). A head that lags or leads events while the
+    caller's version is right is set to what events holds, and the append goes on."""
     advance = _advance_stream("p_tenant", "p_stream", "p_stream_type", "p_expected", count)
     return f"""{advance}
     IF NOT FOUND THEN
-        SELECT s.version, s.stream_type INTO v_current, v_type
-          FROM stream_heads s WHERE s.tenant_id = p_tenant AND s.stream_id = p_stream;
+        SELECT e.version, e.stream_type INTO v_current, v_type{_STORED}
         IF coalesce(v_current, 0) <> p_expected THEN
             RAISE EXCEPTION 'stream %: expected version %, actual %',
                 p_stream, p_expected, coalesce(v_current, 0)
                 USING ERRCODE = '{WRONG_VERSION}', DETAIL = coalesce(v_current, 0)::text;
         END IF;
-        RAISE EXCEPTION 'stream % is a %, not a %', p_stream, v_type, p_stream_type
-            USING ERRCODE = '{WRONG_STREAM_TYPE}', DETAIL = v_type;
+        IF v_type <> p_stream_type THEN  -- NULL, so false, for a new stream
+            RAISE EXCEPTION 'stream % is a %, not a %', p_stream, v_type, p_stream_type
+                USING ERRCODE = '{WRONG_STREAM_TYPE}', DETAIL = v_type;
+        END IF;
+        INSERT INTO stream_heads AS s (tenant_id, stream_id, stream_type, version)
+        VALUES (p_tenant, p_stream, p_stream_type, p_expected + {count})
+        ON CONFLICT (tenant_id, stream_id)
+        DO UPDATE SET version = excluded.version, stream_type = excluded.stream_type;
     END IF;"""
 
 
@@ -123,26 +139,22 @@ APPEND_FUNCTION = _or_replace(
     _replaced(APPEND_FUNCTION_0001, _CHECK_STREAM, _check_and_advance("v_count"))
 )
 
-_BEGIN_LOOKUP_0001 = """
-    SELECT e.version, e.stream_type INTO stream_version, stream_type
-      FROM events e WHERE e.tenant_id = p_tenant AND e.stream_id = p_stream
-     ORDER BY e.version DESC LIMIT 1;"""
-_BEGIN_LOOKUP = """
-    SELECT s.version, s.stream_type INTO stream_version, stream_type
-      FROM stream_heads s WHERE s.tenant_id = p_tenant AND s.stream_id = p_stream;"""
-BEGIN_APPEND_FUNCTION = _or_replace(
-    _replaced(BEGIN_APPEND_FUNCTION_0001, _BEGIN_LOOKUP_0001, _BEGIN_LOOKUP)
-)
-
 _MANY_LOOKUP_0010 = """
         SELECT e.version, e.stream_type INTO v_current, v_type
           FROM events e WHERE e.tenant_id = v_tenant AND e.stream_id = p_streams[i]
          ORDER BY e.version DESC LIMIT 1;"""
+# The head first; events (the record) only if they disagree, before the entry is refused.
 _MANY_LOOKUP = """
         SELECT s.version, s.stream_type INTO v_current, v_type
-          FROM stream_heads s WHERE s.tenant_id = v_tenant AND s.stream_id = p_streams[i];"""
-# After the entry's head is locked: a stream that moved since the check above raises, and the
-# client appends each entry alone (as a duplicate version in events raised before).
+          FROM stream_heads s WHERE s.tenant_id = v_tenant AND s.stream_id = p_streams[i];
+        IF coalesce(v_current, 0) <> p_expected[i] THEN
+            SELECT e.version, e.stream_type INTO v_current, v_type
+              FROM events e WHERE e.tenant_id = v_tenant AND e.stream_id = p_streams[i]
+             ORDER BY e.version DESC LIMIT 1;
+        END IF;"""
+# After the entry's head is locked: a stream that moved since the check above (or whose head
+# disagreed with events) raises, and the client appends each entry alone, where
+# eventstore_append_one sets such a head right (as a duplicate version in events raised before).
 _MANY_ADVANCE_STREAM = (
     _advance_stream("v_tenant", "p_streams[i]", "p_stream_types[i]", "p_expected[i]", "1").replace(
         "\n    ", "\n        "
@@ -170,7 +182,6 @@ def upgrade_0012(app_role: str) -> list[str]:
         *BACKFILL,
         *split_statements(tenant_policy("stream_heads")),
         f"GRANT SELECT, INSERT, UPDATE ON stream_heads TO {app_role}",
-        BEGIN_APPEND_FUNCTION,
         APPEND_ONE_FUNCTION,
         APPEND_FUNCTION,
         APPEND_MANY_FUNCTION,
@@ -179,7 +190,6 @@ def upgrade_0012(app_role: str) -> list[str]:
 
 #: And what its downgrade runs: the functions as 0009 and 0010 left them, then the table.
 DOWNGRADE_0012 = [
-    _or_replace(BEGIN_APPEND_FUNCTION_0001),
     _or_replace(APPEND_ONE_FUNCTION_0009),
     _or_replace(APPEND_FUNCTION_0001),
     _or_replace(APPEND_MANY_FUNCTION_0010),

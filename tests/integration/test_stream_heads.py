@@ -78,8 +78,6 @@ async def test_no_append_path_reads_the_tenants_events(
         await store.append_in(conn, tenant, fresh, 0, note())
         await store.append_in(conn, tenant, fresh, 1, note(), idempotency_key=f"k-{uuid4()}")
         await store.append_in(conn, tenant, history[0], 13, [*note(1), *note(2)])
-        await store.append_in(conn, tenant, history[1], ANY_VERSION, note(3))
-        await store.append_in(conn, tenant, StreamRef("note", uuid4()), ANY_VERSION, note(4))
         rows = await conn.fetch(
             APPEND_MANY,
             [tenant, tenant],
@@ -99,6 +97,50 @@ async def test_no_append_path_reads_the_tenants_events(
         )
         assert [(r["error"], r["stream_version"]) for r in rows] == [(None, 13), (None, 13)]
         assert await events_read(conn) == (0, 0)
+        # With no expected version the version comes from events: the stream's last event.
+        await store.append_in(conn, tenant, history[1], ANY_VERSION, note(3))
+        await store.append_in(conn, tenant, StreamRef("note", uuid4()), ANY_VERSION, note(4))
+        assert await events_read(conn) == (0, 1)
+
+
+async def lag(database: MigratedDatabase, tenant: UUID, stream: StreamRef, by: int) -> None:
+    """Move the stream's head `by` versions (back if negative), as the application role may."""
+    async with connected(database.app) as conn, conn.transaction():
+        await bind_tenant(conn, tenant)
+        await conn.execute(
+            "UPDATE stream_heads SET version = version + $2 WHERE stream_id = $1", stream.id, by
+        )
+
+
+async def test_a_head_that_disagrees_with_events_is_set_right_by_the_next_append(
+    database: MigratedDatabase, store: EventStore, tenant: UUID
+) -> None:
+    """events is the record: a head behind it (an append by a pre-0012 function during the
+    migration) or ahead of it never locks a stream out, on any append path."""
+    streams = [StreamRef("note", uuid4()) for _ in range(5)]
+    for stream in streams:
+        for version in range(3):
+            await store.append(tenant, stream, version, note(version))
+    for stream, by in zip(streams, (-1, -2, 2, -2, 1), strict=True):
+        await lag(database, tenant, stream, by)
+
+    assert (await store.append(tenant, streams[0], 3, note())).stream_version == 4
+    async with connected(database.app) as conn, conn.transaction():
+        await bind_tenant(conn, tenant)
+        assert (await store.append_in(conn, tenant, streams[1], 3, note())).stream_version == 4
+    # Three at once: the first goes alone, the other two share a statement (group commit),
+    # which raises on their wrong heads; each is then appended alone and its head set right.
+    fallbacks = store.group.stats.fallbacks
+    three = await asyncio.gather(*(store.append(tenant, s, 3, note()) for s in streams[2:]))
+    assert [r.stream_version for r in three] == [4, 4, 4]
+    assert store.group.stats.fallbacks == fallbacks + 1
+
+    with pytest.raises(ConcurrencyError) as stale:  # a real conflict still says the truth
+        await store.append(tenant, streams[0], 3, note())
+    assert stale.value.actual == 4
+    heads, stored = await heads_and_events(database, tenant)
+    assert heads == stored
+    assert (await verify_chain(store.pool, tenant)).ok
 
 
 async def test_heads_follow_every_append_path_and_refusal(
