@@ -185,9 +185,11 @@ DOWNGRADE_SQL = [
 # policy's as two independent filters, so it estimated about one row for any tenant. The plan it
 # then cached for a prepared statement (after five runs) read every event of the tenant and
 # sorted them: `EventStore.read_log` and `read_stream` each read the whole tenant where they
-# should read a batch or one stream (tests/integration/test_read_plans.py). Behind a CASE the
+# should read a batch or one stream (on a scratch database of 14 tenants and 48,000 events,
+# 600 rows read for the 10 of a log batch and for the 20 of a stream). Behind a CASE the
 # external condition matches no index, so the policies stay a filter on the rows the query's own
-# index conditions find. Who sees what is unchanged: with no external organisation bound the
+# index conditions find (tests/integration/test_read_plans.py checks that the reads now read
+# only their rows, whatever plan is cached). Who sees what is unchanged: with no external organisation bound the
 # external condition was already false (no grant names a NULL organisation).
 def _guarded(condition: str) -> str:
     return f"CASE WHEN access_external_org() IS NULL THEN false ELSE ({condition}) END"
