@@ -60,13 +60,14 @@ async def events_read(conn: Any) -> tuple[int, int]:
     return int(row["seq_tup_read"]), int(row["idx_tup_fetch"] or 0)
 
 
-async def test_no_append_path_reads_the_tenants_events(
+async def test_an_append_with_an_expected_version_reads_no_events(
     database: MigratedDatabase, store: EventStore, tenant: UUID
 ) -> None:
     """What an append costs must not depend on how much history its tenant has, nor on what the
-    planner's statistics know of the tenant: the check is a primary-key lookup in stream_heads.
-    (The lookup in events it replaces read at least one row per append, and for a tenant the
-    statistics did not know yet, every row of the tenant.)"""
+    planner's statistics know of the tenant: the check is a primary-key statement on
+    stream_heads, on every path that takes an expected version. (The lookup in events it
+    replaces read at least one row per append, and for a tenant the statistics did not know
+    yet, every row of the tenant.)"""
     history = [StreamRef("note", uuid4()) for _ in range(4)]
     for n in range(50):
         await store.append(tenant, history[n % 4], n // 4, note(n))
