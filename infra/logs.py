@@ -53,3 +53,17 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)  # our request log replaces it
     for chatty in ("pgserver", "alembic.runtime.plugins"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
+    migration = logging.getLogger("alembic.runtime.migration")
+    if not any(isinstance(f, _AlembicPreamble) for f in migration.filters):
+        migration.addFilter(_AlembicPreamble())
+
+
+class _AlembicPreamble(logging.Filter):
+    """Drops the two lines Alembic logs every time it connects ("Context impl
+    PostgresqlImpl.", "Will assume transactional DDL."). Every embedded-database subcommand
+    migrates to head first (a no-op there), so without this `caretrail token` and the like
+    printed them on every call; "Running upgrade ..." lines, which say what changed, stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not message.startswith(("Context impl ", "Will assume "))

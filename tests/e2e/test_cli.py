@@ -121,7 +121,9 @@ def test_up_starts_everything_with_demo_data_and_stops_it_all_on_sigterm(tmp_pat
         assert db_url.returncode == 0 and db_url.stdout.startswith("postgresql://caretrail_owner")
         users = [json.loads(line) for line in caretrail("users", env=env).stdout.splitlines()]
         manager = next(u for u in users if u["roles"] == ["home_manager"])
-        token = caretrail("token", manager["email"], env=env).stdout.strip()
+        issued = caretrail("token", manager["email"], env=env)
+        assert issued.stderr == "", issued.stderr  # the token alone: no log lines beside it
+        token = issued.stdout.strip()
         me = httpx.get(base + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
         assert me["email"] == manager["email"] and me["location_ids"] == manager["location_ids"]
         actions = httpx.get(
