@@ -5,19 +5,27 @@ from __future__ import annotations
 
 from alembic import op
 
-from projections import schema
-
 revision = "0011_projection_summaries"
 down_revision = "0010_group_commit"
 branch_labels = None
 depends_on = None
 
+#: What this revision runs, one statement each, frozen: history never changes.
+UPGRADE = [
+    "ALTER TABLE projection_documents ADD COLUMN summary jsonb",
+]
+
+#: What its downgrade runs.
+DOWNGRADE = [
+    "ALTER TABLE projection_documents DROP COLUMN summary",
+]
+
 
 def upgrade() -> None:
-    for statement in schema.SUMMARY_SQL:
+    for statement in UPGRADE:
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for statement in schema.SUMMARY_DOWNGRADE_SQL:
+    for statement in DOWNGRADE:
         op.execute(statement)
