@@ -1,4 +1,4 @@
-"""Projection documents may carry a compact summary (projections/schema.py SUMMARY_SQL): the
+"""Projection documents may carry a compact summary (projections/schema.py): the
 group overview reads each home's summary instead of its whole dashboard document."""
 
 from __future__ import annotations

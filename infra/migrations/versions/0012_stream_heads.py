@@ -1,6 +1,8 @@
 """stream_heads: each stream's version and type, checked and advanced by every append in one
 primary-key statement instead of a lookup in events whose plan depended on the statistics
-(eventstore/stream_heads_sql.py says why). Filled from the events already stored."""
+(eventstore/append_sql.py says why). Filled from the events already stored: events FORCEs
+row-level security on its owner too and no tenant is bound here, so the backfill lifts that for
+its one statement, inside the migration's transaction."""
 
 from __future__ import annotations
 
