@@ -11,8 +11,7 @@ role's name so the eventstore stays free of deployment settings. Every unique ke
 from __future__ import annotations
 
 from eventstore import append_many_sql, append_sql
-
-TENANT_SETTING = "app.tenant_id"
+from eventstore.binding import TENANT_SETTING
 
 #: Tables that hold tenant rows; each gets RLS enabled, forced and a fail-closed policy.
 TENANT_TABLES = (

@@ -2,7 +2,7 @@
 policies that let an external organisation read granted homes' rows, and nothing else.
 
 A request of an external viewer binds `app.external_org` instead of `app.tenant_id`
-(services/access/binding.py). Each policy below is permissive, so it only adds rows: those of a
+(`Principal.binding`, eventstore/binding.py). Each policy below is permissive, so it only adds rows: those of a
 home covered, at this moment, by a current grant to that organisation. Nothing set → the
 setting is NULL → no grant matches → nothing (fail closed). The policies are SELECT only, and
 the whitelists keep access control, people, users, alerts and keys out of reach.
@@ -13,9 +13,10 @@ the whitelists keep access control, people, users, alerts and keys out of reach.
 
 from __future__ import annotations
 
+from eventstore.binding import EXTERNAL_SETTING
 from eventstore.schema import split_statements, tenant_policy
 
-EXTERNAL_SETTING = "app.external_org"
+__all__ = ["EXTERNAL_READS", "EXTERNAL_SETTING", "schema_sql"]
 
 #: What an external viewer may read in a granted home (record collections and stream types).
 VISIBLE_COLLECTIONS = ("locations", "audits", "actions", "incidents", "complaints", "feedback")

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from eventstore import chain, subjects
+from eventstore.binding import Binding
 from eventstore.crypto import decrypt_fields
 from eventstore.model import REDACTED
 from eventstore.reading import EVENT_COLUMNS, decode_rows
@@ -61,7 +62,9 @@ async def build_pack(records: Records, key: TrailKey, request: PackRequest, now:
     """The pack as zip bytes. RecordNotFound if the home is not one of the tenant's."""
     request.check()
     tenant, pool = request.tenant_id, records.store.pool
-    home = await records.find(tenant, "locations", request.location_id)
+    home = await records.find(
+        tenant, "locations", request.location_id, binding=Binding.tenant(tenant)
+    )
     if home is None:
         raise RecordNotFound("locations", request.location_id)
     head = await sign_head(pool, key, tenant, now)
@@ -166,7 +169,7 @@ async def tenant_of_location(records: Records, location_id: UUID) -> UUID | None
     """Which provider group a home belongs to (for the operator's `caretrail export`)."""
     for organisation in await organisations(records):
         if organisation["kind"] == "provider" and await records.find(
-            organisation["id"], "locations", location_id
+            organisation["id"], "locations", location_id, binding=Binding.tenant(organisation["id"])
         ):
             return UUID(str(organisation["id"]))
     return None

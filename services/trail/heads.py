@@ -17,8 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from eventstore.chain import format_timestamp
-from eventstore.connection import ConnectionSource, raw_connection
-from eventstore.schema import TENANT_SETTING
+from eventstore.connection import ConnectionSource, raw_connection, tenant_transaction
 from services.trail.merkle import MerkleTree
 from services.trail.verify_pack import HEAD_KIND, head_message, key_id
 
@@ -161,8 +160,7 @@ async def _sign_once(
 async def snapshot(pool: ConnectionSource, tenant_id: UUID) -> AsyncIterator[Any]:
     """One repeatable-read transaction bound to the tenant: the events and heads read in it
     are one consistent state of the trail."""
-    async with raw_connection(pool) as conn, conn.transaction(isolation="repeatable_read"):
-        await conn.execute("SELECT set_config($1, $2, true)", TENANT_SETTING, str(tenant_id))
+    async with tenant_transaction(pool, tenant_id, isolation="repeatable_read") as conn:
         yield conn
 
 

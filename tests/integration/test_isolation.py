@@ -123,7 +123,7 @@ async def test_a_bound_tenant_sees_only_its_own_rows_in_every_table(
             async with conn.transaction():
                 await bind_tenant(conn, a)
                 await insert_event(conn, b, seq=10_000)
-        # set_config(..., true) ends with its transaction: so the next one here sees nothing
+        # SET LOCAL ends with its transaction: so the next one here sees nothing
         assert await count_rows(conn, "events") == 0
 
 
