@@ -24,7 +24,8 @@ from eventstore.verify import row_envelope
 from services.frameworks.catalogue import default_catalogue
 from services.kernel.errors import InvalidCommand, RecordNotFound
 from services.kernel.handling import Records
-from services.organisations.directory import organisation_name, organisations
+from services.kernel.tenants import provider_tenants
+from services.organisations.directory import organisation_name
 from services.trail.heads import Trail, TrailKey, read_trail, sign_head, snapshot
 from services.trail.pack import PackEvent, as_json, assemble
 from services.trail.summary import summary_html
@@ -167,9 +168,8 @@ def _readme(facts: dict[str, Any], count: int, request: PackRequest) -> str:
 
 async def tenant_of_location(records: Records, location_id: UUID) -> UUID | None:
     """Which provider group a home belongs to (for the operator's `caretrail export`)."""
-    for organisation in await organisations(records):
-        if organisation["kind"] == "provider" and await records.find(
-            organisation["id"], "locations", location_id, binding=Binding.tenant(organisation["id"])
-        ):
-            return UUID(str(organisation["id"]))
+    for tenant_id in await provider_tenants(records.store.pool):
+        own = Binding.tenant(tenant_id)
+        if await records.find(tenant_id, "locations", location_id, binding=own):
+            return tenant_id
     return None
