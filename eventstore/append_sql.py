@@ -43,7 +43,7 @@ GENESIS_HASH = "'\\x" + "00" * 32 + "'::bytea"
 
 # Bind the tenant, then lock its head row, creating it on first use. Each plpgsql statement takes
 # a fresh snapshot, so everything read after the lock includes every append committed before it.
-_LOCK_HEAD = f"""
+LOCK_HEAD = f"""
     PERFORM set_config('app.tenant_id', p_tenant::text, true);
     SELECT h.seq, h.chain_hash INTO v_seq, v_hash
       FROM tenant_heads h WHERE h.tenant_id = p_tenant FOR UPDATE;
@@ -178,40 +178,12 @@ def _indented(block: str) -> str:
     return block.replace("\n", "\n    ")
 
 
-# Take the append lock and report what an append must check: used by appends with no expected
-# version (ANY_VERSION, two steps) and by erasure, which must hold the lock before it destroys
-# a key.
-BEGIN_APPEND_FUNCTION = f"""
-CREATE FUNCTION eventstore_begin_append(p_tenant uuid, p_stream uuid, p_idempotency_key text)
-RETURNS TABLE (head_seq bigint, head_hash bytea, stream_version integer, stream_type text,
-               prior_request_hash text, prior_stream_version integer, prior_last_seq bigint)
-LANGUAGE plpgsql VOLATILE SECURITY INVOKER AS $$
-DECLARE
-    v_seq bigint;
-    v_hash bytea;
-BEGIN{_LOCK_HEAD}
-    head_seq := v_seq;
-    head_hash := v_hash;
-    SELECT e.version, e.stream_type INTO stream_version, stream_type
-      FROM events e WHERE e.tenant_id = p_tenant AND e.stream_id = p_stream
-     ORDER BY e.version DESC LIMIT 1;
-    stream_version := coalesce(stream_version, 0);
-    IF p_idempotency_key IS NOT NULL THEN
-        SELECT k.request_hash, k.stream_version, k.last_seq
-          INTO prior_request_hash, prior_stream_version, prior_last_seq
-          FROM idempotency_keys k
-         WHERE k.tenant_id = p_tenant AND k.idempotency_key = p_idempotency_key;
-    END IF;
-    RETURN NEXT;
-END $$;
-"""
-
 _WITHOUT_KEY = _indented(
     "\n    PERFORM set_config('app.tenant_id', p_tenant::text, true);"
     + _ADVANCE_HEAD
     + _ERASURE_CHECK
 )
-_WITH_KEY = _indented(_LOCK_HEAD + _ERASURE_CHECK + _REPLAY + _ADVANCE_LOCKED)
+_WITH_KEY = _indented(LOCK_HEAD + _ERASURE_CHECK + _REPLAY + _ADVANCE_LOCKED)
 
 # One event as plain values (the usual case; array parameters cost time on both ends). Without
 # an idempotency key the head is locked and advanced at once; with one it is locked first, so a
@@ -281,7 +253,7 @@ BEGIN
         RAISE EXCEPTION 'eventstore_append: no events, uneven arrays or no expected version'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-{_LOCK_HEAD}
+{LOCK_HEAD}
 
     IF p_personal_subjects IS NOT NULL THEN
         SELECT s.subject_id INTO v_subject FROM subject_erasures s
@@ -326,38 +298,3 @@ BEGIN
     duplicate := false;
 END $$;
 """
-
-# What an append of personal data needs first, in one round trip: each subject's wrapped key (if
-# any) and whether the subject was erased. With p_lock the tenant's append lock is taken first,
-# so within the caller's transaction no other append can create one of these keys meanwhile.
-SUBJECT_KEYS_FUNCTION = f"""
-CREATE FUNCTION eventstore_subject_keys(p_tenant uuid, p_subjects uuid[], p_lock boolean)
-RETURNS TABLE (subject_id uuid, wrapped_key bytea, erased boolean)
-LANGUAGE plpgsql VOLATILE SECURITY INVOKER AS $$
-DECLARE
-    v_seq bigint;
-    v_hash bytea;
-BEGIN
-    IF p_lock THEN
-{_LOCK_HEAD}
-    ELSE
-        PERFORM set_config('app.tenant_id', p_tenant::text, true);
-    END IF;
-    RETURN QUERY
-        SELECT s.id, k.wrapped_key, (x.subject_id IS NOT NULL)
-          FROM unnest(p_subjects) AS s(id)
-          LEFT JOIN subject_keys k ON k.tenant_id = p_tenant AND k.subject_id = s.id
-          LEFT JOIN subject_erasures x ON x.tenant_id = p_tenant AND x.subject_id = s.id;
-END $$;
-"""
-
-#: The functions in the order they are created, and their signatures (for GRANT).
-FUNCTIONS = (BEGIN_APPEND_FUNCTION, APPEND_ONE_FUNCTION, APPEND_FUNCTION, SUBJECT_KEYS_FUNCTION)
-SIGNATURES = (
-    "eventstore_begin_append(uuid, uuid, text)",
-    "eventstore_append_one(uuid, text, uuid, integer, text, text, text, timestamptz, uuid, text,"
-    " integer, text, text, uuid, uuid, bytea, bytea, text)",
-    "eventstore_append(uuid, text, uuid, integer, text, text, text, timestamptz, uuid[], text[],"
-    " integer[], text[], text[], uuid[], uuid[], bytea[], uuid[], uuid[], bytea[], text)",
-    "eventstore_subject_keys(uuid, uuid[], boolean)",
-)

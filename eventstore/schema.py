@@ -10,7 +10,7 @@ role's name so the eventstore stays free of deployment settings. Every unique ke
 
 from __future__ import annotations
 
-from eventstore import append_many_sql, append_sql
+from eventstore import append_many_sql, append_sql, lock_sql
 from eventstore.binding import TENANT_SETTING
 
 #: Tables that hold tenant rows; each gets RLS enabled, forced and a fail-closed policy.
@@ -146,8 +146,27 @@ def split_statements(sql: str) -> list[str]:
     return statements
 
 
+#: The functions, in the order they are created, and their signatures (for the grants).
+FUNCTIONS = (
+    lock_sql.BEGIN_APPEND_FUNCTION,
+    append_sql.APPEND_ONE_FUNCTION,
+    append_sql.APPEND_FUNCTION,
+    lock_sql.SUBJECT_KEYS_FUNCTION,
+    append_many_sql.APPEND_MANY_FUNCTION,
+)
+SIGNATURES = (
+    "eventstore_begin_append(uuid, uuid, text)",
+    "eventstore_append_one(uuid, text, uuid, integer, text, text, text, timestamptz, uuid, text,"
+    " integer, text, text, uuid, uuid, bytea, bytea, text)",
+    "eventstore_append(uuid, text, uuid, integer, text, text, text, timestamptz, uuid[], text[],"
+    " integer[], text[], text[], uuid[], uuid[], bytea[], uuid[], uuid[], bytea[], text)",
+    "eventstore_subject_keys(uuid, uuid[], boolean)",
+    append_many_sql.SIGNATURE,
+)
+
+
 def grants(app_role: str) -> str:
-    functions = (*append_sql.SIGNATURES, append_many_sql.SIGNATURE)
+    functions = SIGNATURES
     return f"""
 GRANT SELECT, INSERT ON events, idempotency_keys, subject_erasures TO {app_role};
 GRANT SELECT, INSERT, UPDATE ON tenant_heads, stream_heads TO {app_role};
@@ -160,7 +179,7 @@ GRANT SELECT, INSERT, DELETE ON subject_keys TO {app_role};
 
 def schema_sql(app_role: str) -> list[str]:
     """Every statement that creates the event store's schema as it is now, one per item."""
-    parts = [TABLES, STREAM_HEADS, *append_sql.FUNCTIONS, append_many_sql.APPEND_MANY_FUNCTION]
+    parts = [TABLES, STREAM_HEADS, *FUNCTIONS]
     parts += [IMMUTABILITY, *(immutability_triggers(t) for t in APPEND_ONLY_TABLES)]
     parts.append(
         """
