@@ -47,8 +47,8 @@ async def _granted(conn: Any, organisation_id: UUID) -> list[tuple[UUID, UUID]]:
 
 async def external_principal(connection: Any, principal: Any) -> Any:
     """`principal` narrowed to this request: `viewing` the provider tenant it is about (None if
-    none is), `location_ids` that tenant's homes granted now. Binds the request's reads. One
-    transaction: the grants, and the record the path names (if it names one)."""
+    none is), `location_ids` that tenant's homes granted now; its `binding` then binds every
+    read. One transaction: the grants, and the record the path names (if it names one)."""
     slot = binding.current_request()
     if slot.resolved is not None:
         return slot.resolved
