@@ -1,7 +1,8 @@
 """The append lock taken outside an append, by the steps that must hold it first: an append
 with no expected version (two steps: read the stream's version, then append), erasure (which
 destroys a key only under the lock) and the lookup of subject keys before personal fields are
-sealed. Written from the same parts as the appends (eventstore/append_sql.py)."""
+sealed. Written from the same parts as the appends, and bound to their tenant the same way,
+inside PL/pgSQL (eventstore/append_sql.py says why)."""
 
 from __future__ import annotations
 

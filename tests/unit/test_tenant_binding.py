@@ -18,9 +18,13 @@ THE_FUNCTION = Path("eventstore/binding.py")
 #: History, frozen as it ran (infra/migrations/versions): it is not code that binds anything now.
 FROZEN = Path("infra/migrations/versions")
 #: The append functions bind their own tenant inside PL/pgSQL, on the node that holds it
-#: (eventstore/append_sql.py says why): that one statement, in those two modules, only.
+#: (eventstore/append_sql.py says why): that one statement, in those modules, only.
 IN_PLPGSQL = re.compile(r"PERFORM set_config\('app\.tenant_id', (p|v)_tenant::text, true\)")
-PLPGSQL_MODULES = (Path("eventstore/append_sql.py"), Path("eventstore/append_many_sql.py"))
+PLPGSQL_MODULES = (
+    Path("eventstore/append_sql.py"),
+    Path("eventstore/append_many_sql.py"),
+    Path("eventstore/lock_sql.py"),
+)
 #: Tests that prove an empty setting binds nothing (fail closed) set one by hand.
 EMPTY = re.compile(r"set_config\((\$1|'app\.\w+'), '', true\)")
 
