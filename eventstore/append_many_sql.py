@@ -1,4 +1,4 @@
-"""eventstore_append_many (migration 0010): many independent one-event appends in one statement,
+"""eventstore_append_many as it is now: many independent one-event appends in one statement,
 which is how EventStore.append commits concurrent appends as a group (eventstore/group_commit.py).
 
 Each entry is what eventstore_append_one takes (no personal data), as parallel arrays. Entries
@@ -11,18 +11,23 @@ tenant's head as eventstore_append_one does (one UPDATE ... RETURNING, which loc
 commit), so `seq` stays gapless and the chain links in commit order. Anything else that goes
 wrong (a duplicate event id, say) raises and undoes the whole statement; the client then runs each
 entry alone through eventstore_append_one. SECURITY INVOKER: row-level security and the caller's
-grants apply to every statement, with the tenant bound as eventstore_append_one binds it."""
+grants apply to every statement, with the tenant bound as eventstore_append_one binds it.
+
+Each entry is checked against its stream's `stream_heads` row with a plain lookup (and against
+events when the two disagree) before its tenant is locked, and the row is advanced after the
+tenant's head is locked; a stream that moved in between raises (see eventstore/append_sql.py on
+why stream heads exist). A batch spans tenants, so unlike the other append functions this one
+cannot be delegated to the one node that holds its tenant on Citus."""
 
 from __future__ import annotations
 
-from eventstore.append_sql_0001 import (
-    _EVENT_COLUMNS,
+from eventstore.append_sql import (
+    EVENT_COLUMNS,
     GENESIS_HASH,
     IDEMPOTENCY_CONFLICT,
     WRONG_STREAM_TYPE,
     WRONG_VERSION,
 )
-from eventstore.schema import TENANT_SETTING
 
 # Lock the head and link the entry on, in one statement, as eventstore_append_one does (the
 # UPDATE waits for any other append of the tenant to commit, then re-reads the row). A tenant's
@@ -46,6 +51,24 @@ _ADVANCE_HEAD = f"""
                  WHERE h.tenant_id = v_tenant
                 RETURNING h.seq, h.chain_hash INTO v_seq, v_hash;
             END IF;
+        END IF;"""
+
+# After the entry's head is locked: a stream that moved since its check (or whose head disagreed
+# with events) raises, and the client appends each entry alone, where eventstore_append_one sets
+# such a head right. Every function locks the tenant's head first, then the stream, so none can
+# deadlock another.
+_ADVANCE_STREAM = """
+        IF p_expected[i] = 0 THEN
+            INSERT INTO stream_heads (tenant_id, stream_id, stream_type, version)
+            VALUES (v_tenant, p_streams[i], p_stream_types[i], 1) ON CONFLICT DO NOTHING;
+        ELSE
+            UPDATE stream_heads s SET version = p_expected[i] + 1
+             WHERE s.tenant_id = v_tenant AND s.stream_id = p_streams[i]
+               AND s.version = p_expected[i] AND s.stream_type = p_stream_types[i];
+        END IF;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'stream % was appended to after its check', p_streams[i]
+                USING ERRCODE = 'serialization_failure';
         END IF;"""
 
 APPEND_MANY_FUNCTION = f"""
@@ -85,7 +108,7 @@ BEGIN
                     USING ERRCODE = 'invalid_parameter_value';
             END IF;
             v_tenant := p_tenants[i];
-            PERFORM set_config('{TENANT_SETTING}', v_tenant::text, true);
+            PERFORM set_config('app.tenant_id', v_tenant::text, true);
         END IF;
         entry := i;
         error := NULL;
@@ -116,9 +139,13 @@ BEGIN
                 CONTINUE;
             END IF;
         END IF;
-        SELECT e.version, e.stream_type INTO v_current, v_type
-          FROM events e WHERE e.tenant_id = v_tenant AND e.stream_id = p_streams[i]
-         ORDER BY e.version DESC LIMIT 1;
+        SELECT s.version, s.stream_type INTO v_current, v_type
+          FROM stream_heads s WHERE s.tenant_id = v_tenant AND s.stream_id = p_streams[i];
+        IF coalesce(v_current, 0) <> p_expected[i] THEN
+            SELECT e.version, e.stream_type INTO v_current, v_type
+              FROM events e WHERE e.tenant_id = v_tenant AND e.stream_id = p_streams[i]
+             ORDER BY e.version DESC LIMIT 1;
+        END IF;
         IF coalesce(v_current, 0) <> p_expected[i] THEN
             error := '{WRONG_VERSION}';
             detail := coalesce(v_current, 0)::text;
@@ -131,8 +158,8 @@ BEGIN
             RETURN NEXT;
             CONTINUE;
         END IF;
-{_ADVANCE_HEAD}
-        INSERT INTO events ({_EVENT_COLUMNS})
+{_ADVANCE_HEAD}{_ADVANCE_STREAM}
+        INSERT INTO events ({EVENT_COLUMNS})
         VALUES (v_tenant, v_seq, p_event_ids[i], p_stream_types[i], p_streams[i],
                 p_expected[i] + 1, p_event_types[i], p_schema_versions[i], p_data[i]::jsonb,
                 NULL, NULL, p_metadata[i]::jsonb, p_location_ids[i], p_recorded_at[i],
@@ -160,15 +187,3 @@ APPEND_MANY = (
     "SELECT entry, error, detail, stream_version, last_seq, duplicate FROM eventstore_append_many("
     "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
 )
-
-
-def upgrade_0010(app_role: str) -> list[str]:
-    """What migration 0010 runs, one statement each."""
-    return [
-        APPEND_MANY_FUNCTION.strip(),
-        f"REVOKE ALL ON FUNCTION {SIGNATURE} FROM PUBLIC",
-        f"GRANT EXECUTE ON FUNCTION {SIGNATURE} TO {app_role}",
-    ]
-
-
-DOWNGRADE_0010 = [f"DROP FUNCTION IF EXISTS {SIGNATURE}"]

@@ -1,10 +1,10 @@
-"""Where the event store gets its connections: its own asyncpg pool, bound to one tenant per
-transaction.
+"""Where the event store gets its connections: its own asyncpg pool, bound to one tenant (or one
+outside organisation) per transaction.
 
 An append runs one statement, with no other round trip: on a connection the store keeps for its
 appends while they keep coming (eventstore/held.py), or (personal data, ANY_VERSION) on one it
 borrows and gives back.
-`raw_connection` and `tenant_transaction` accept an `asyncpg.Pool` or (for callers that hold
+`raw_connection`, `bound_transaction` and `tenant_transaction` accept an `asyncpg.Pool` or (for callers that hold
 one) a SQLAlchemy `AsyncEngine`, whose pooled asyncpg connection is borrowed instead.
 """
 
@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from contextvars import ContextVar
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from eventstore.schema import TENANT_SETTING
+from eventstore.binding import Binding, bind
 
 #: Anything connections can be borrowed from: an `asyncpg.Pool` (has `acquire()`) or a
 #: SQLAlchemy `AsyncEngine` (has `connect()`).
@@ -45,7 +44,7 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 
 async def _keep_session(conn: asyncpg.Connection) -> None:
     """Nothing to reset when a connection goes back to the pool: the tenant is bound per
-    transaction (set_config(..., true)) and the store keeps no session state, so asyncpg's
+    transaction (SET LOCAL, eventstore/binding.py) and the store keeps no session state, so asyncpg's
     default reset query would only cost a round trip per append. (asyncpg still rolls back a
     connection returned inside a transaction, and terminates one it cannot reset.)"""
 
@@ -87,23 +86,20 @@ async def raw_connection(source: ConnectionSource) -> AsyncIterator[Any]:
         yield conn
 
 
-#: Set for the length of a request whose caller may not read a whole tenant (an external
-#: viewer, services/access/binding.py): given the tenant a transaction is for, the
-#: (setting, value) to bind instead of it, or None to bind the tenant as usual.
-ReadBinding = Callable[[UUID], "tuple[str, str] | None"]
-read_binding: ContextVar[ReadBinding | None] = ContextVar("read_binding", default=None)
-
-
 @asynccontextmanager
-async def tenant_transaction(source: ConnectionSource, tenant_id: UUID) -> AsyncIterator[Any]:
-    """A transaction whose row-level security sees only `tenant_id` (set_config(..., true):
-    local to the transaction, so nothing leaks to the next user of a pooled connection), or
-    only what the request's `read_binding` lets it see of that tenant."""
-    narrowed = read_binding.get()
-    setting, value = (narrowed(tenant_id) if narrowed else None) or (
-        TENANT_SETTING,
-        str(tenant_id),
-    )
-    async with borrower(source)() as conn, conn.transaction():
-        await conn.execute("SELECT set_config($1, $2, true)", setting, value)
+async def bound_transaction(
+    source: ConnectionSource, binding: Binding, **options: Any
+) -> AsyncIterator[Any]:
+    """A transaction whose row-level security sees what `binding` may (eventstore/binding.py):
+    one tenant whole, or an outside organisation's grants. `options` go to
+    `Connection.transaction` (isolation, readonly)."""
+    async with borrower(source)() as conn, conn.transaction(**options):
+        await bind(conn, binding)
         yield conn
+
+
+def tenant_transaction(
+    source: ConnectionSource, tenant_id: UUID, **options: Any
+) -> AbstractAsyncContextManager[Any]:
+    """`bound_transaction` as the tenant itself: the system's work for it, and its own users'."""
+    return bound_transaction(source, Binding.tenant(tenant_id), **options)

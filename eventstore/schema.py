@@ -1,19 +1,27 @@
-"""The event store's tables, row-level security, immutability triggers and grants, as SQL.
+"""The event store's schema as it is now: tables, append functions, immutability triggers,
+row-level security and the application role's grants, as SQL.
 
-Migrations (infra/migrations) apply these; they take the application role's name so the
-eventstore stays free of deployment settings. Every unique key starts with `tenant_id`.
+This is what a reader reads to learn the schema; the migrations (infra/migrations) are its
+history, each frozen as it ran, and tests/integration/test_migrations.py proves that they arrive
+at exactly this (infra/schema.py puts every package's part together). It takes the application
+role's name so the eventstore stays free of deployment settings. Every unique key starts with
+`tenant_id`.
 """
 
 from __future__ import annotations
 
-TENANT_SETTING = "app.tenant_id"
+from eventstore import append_many_sql, append_sql, lock_sql
+from eventstore.binding import TENANT_SETTING
 
-#: Tables that hold tenant rows; each gets RLS enabled, forced and a fail-closed policy. These are
-#: migration 0001's; 0012 adds stream_heads (eventstore/stream_heads_sql.py).
-TENANT_TABLES = ("tenant_heads", "events", "idempotency_keys", "subject_keys", "subject_erasures")
-
-#: Every event store table that holds tenant rows, as the latest migration leaves them.
-ALL_TENANT_TABLES = (*TENANT_TABLES, "stream_heads")
+#: Tables that hold tenant rows; each gets RLS enabled, forced and a fail-closed policy.
+TENANT_TABLES = (
+    "tenant_heads",
+    "events",
+    "idempotency_keys",
+    "subject_keys",
+    "subject_erasures",
+    "stream_heads",
+)
 
 #: Tables no role may change once a row is written.
 APPEND_ONLY_TABLES = ("events", "idempotency_keys", "subject_erasures")
@@ -83,6 +91,19 @@ CREATE TABLE subject_erasures (
 );
 """
 
+# Each stream's version and type, checked and advanced by every append (eventstore/append_sql.py
+# says why). fillfactor: room on each page for the new row version, so that advancing a head stays
+# a HOT update (no index entry written), as it does for tenant_heads.
+STREAM_HEADS = """
+CREATE TABLE stream_heads (
+    tenant_id    uuid NOT NULL,
+    stream_id    uuid NOT NULL,
+    stream_type  text NOT NULL,
+    version      integer NOT NULL CHECK (version > 0),
+    PRIMARY KEY (tenant_id, stream_id)
+) WITH (fillfactor = 80);
+"""
+
 IMMUTABILITY = """
 CREATE FUNCTION eventstore_reject_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -123,3 +144,49 @@ def split_statements(sql: str) -> list[str]:
     if "\n".join(lines).strip():
         statements.append("\n".join(lines).strip())
     return statements
+
+
+#: The functions, in the order they are created, and their signatures (for the grants).
+FUNCTIONS = (
+    lock_sql.BEGIN_APPEND_FUNCTION,
+    append_sql.APPEND_ONE_FUNCTION,
+    append_sql.APPEND_FUNCTION,
+    lock_sql.SUBJECT_KEYS_FUNCTION,
+    append_many_sql.APPEND_MANY_FUNCTION,
+)
+SIGNATURES = (
+    "eventstore_begin_append(uuid, uuid, text)",
+    "eventstore_append_one(uuid, text, uuid, integer, text, text, text, timestamptz, uuid, text,"
+    " integer, text, text, uuid, uuid, bytea, bytea, text)",
+    "eventstore_append(uuid, text, uuid, integer, text, text, text, timestamptz, uuid[], text[],"
+    " integer[], text[], text[], uuid[], uuid[], bytea[], uuid[], uuid[], bytea[], text)",
+    "eventstore_subject_keys(uuid, uuid[], boolean)",
+    append_many_sql.SIGNATURE,
+)
+
+
+def grants(app_role: str) -> str:
+    functions = SIGNATURES
+    return f"""
+GRANT SELECT, INSERT ON events, idempotency_keys, subject_erasures TO {app_role};
+GRANT SELECT, INSERT, UPDATE ON tenant_heads, stream_heads TO {app_role};
+GRANT SELECT, INSERT, DELETE ON subject_keys TO {app_role};
+""" + "".join(
+        f"REVOKE ALL ON FUNCTION {f} FROM PUBLIC;\nGRANT EXECUTE ON FUNCTION {f} TO {app_role};\n"
+        for f in functions
+    )
+
+
+def schema_sql(app_role: str) -> list[str]:
+    """Every statement that creates the event store's schema as it is now, one per item."""
+    parts = [TABLES, STREAM_HEADS, *FUNCTIONS]
+    parts += [IMMUTABILITY, *(immutability_triggers(t) for t in APPEND_ONLY_TABLES)]
+    parts.append(
+        """
+CREATE TRIGGER subject_keys_no_update BEFORE UPDATE ON subject_keys
+    FOR EACH ROW EXECUTE FUNCTION eventstore_reject_change();
+"""
+    )
+    parts += [tenant_policy(t) for t in TENANT_TABLES]
+    parts.append(grants(app_role))
+    return [statement for part in parts for statement in split_statements(part)]

@@ -9,9 +9,8 @@ from uuid import UUID
 import msgspec
 
 from eventstore import chain
-from eventstore.connection import ConnectionSource, raw_connection
+from eventstore.connection import ConnectionSource, tenant_transaction
 from eventstore.reading import EVENT_COLUMNS
-from eventstore.schema import TENANT_SETTING
 
 BATCH = 2000
 
@@ -70,11 +69,9 @@ def row_envelope(row: Any) -> dict[str, Any]:
 async def verify_chain(pool: ConnectionSource, tenant_id: UUID) -> ChainReport:
     """Walk the tenant's events in `seq` order in one consistent snapshot and re-link them.
     `pool`: an `asyncpg.Pool` or a SQLAlchemy engine."""
-    async with (
-        raw_connection(pool) as conn,
-        conn.transaction(isolation="repeatable_read", readonly=True),
-    ):
-        await conn.execute("SELECT set_config($1, $2, true)", TENANT_SETTING, str(tenant_id))
+    async with tenant_transaction(
+        pool, tenant_id, isolation="repeatable_read", readonly=True
+    ) as conn:
         head = await conn.fetchrow(
             "SELECT seq, chain_hash FROM tenant_heads WHERE tenant_id = $1", tenant_id
         )

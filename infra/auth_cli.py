@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from uuid import uuid4
 
+from eventstore.binding import Binding
 from infra.admin import open_records
 from infra.embedded import Runtime
 from services.http import identities
@@ -21,7 +22,9 @@ async def link_login(runtime: Runtime, email: str, issuer: str, subject: str) ->
             return None
         tenant_id, user = found
         digest = identities.login_digest(records, issuer, subject)
-        existing = await records.find_by_summary(tenant_id, identities.COLLECTION, "digest", digest)
+        existing = await records.find_by_summary(
+            tenant_id, identities.COLLECTION, "digest", digest, binding=Binding.tenant(tenant_id)
+        )
         if any(link.status == "linked" for link in existing):
             raise ValueError("this login is already linked to a user")
         link_id = uuid4()

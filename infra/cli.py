@@ -12,6 +12,7 @@ from pathlib import Path
 from uuid import UUID
 
 from infra.embedded import NotRunning, Runtime, configured_runtime, read_runtime, start_embedded
+from infra.environment import SettingsError
 from infra.logs import configure_logging
 from infra.settings import Settings
 
@@ -20,7 +21,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.data_dir:
         os.environ["CARETRAIL_DATA_DIR"] = str(Path(args.data_dir).absolute())
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"caretrail: not started, the environment is not right:\n{exc}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level, settings.log_format)
     return int(args.run(args, settings) or 0)
 
@@ -156,6 +161,14 @@ def parser() -> argparse.ArgumentParser:
 def _up(args: argparse.Namespace, settings: Settings) -> int:
     from infra.supervisor import up
 
+    if settings.production:
+        print(
+            "caretrail: `caretrail up` runs the development system (embedded database, generated"
+            " keys, development tokens), never production: unset CARETRAIL_ENV, or run"
+            " `caretrail migrate`, `api`, `worker` and `scheduler` with production settings",
+            file=sys.stderr,
+        )
+        return 2
     settings = settings.with_(port=args.port or settings.port, host=args.host or settings.host)
     return up(settings, demo=args.demo)
 
@@ -167,9 +180,9 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> None:
         runtime = await _runtime(settings)
         owner_url = runtime.urls.owner
-        if admin_url := os.environ.get("CARETRAIL_ADMIN_DATABASE_URL"):
+        if admin_url := settings.admin_database_url:
             # A fresh external server: create roles and database first, as its superuser.
-            owner_password = os.environ.get("CARETRAIL_OWNER_PASSWORD", "")
+            owner_password = settings.owner_password or ""
             urls = await bootstrap(admin_url, settings, owner_password, settings.app_password or "")
             owner_url = urls.owner
         await migrate.upgrade(owner_url, settings.app_role)

@@ -1,170 +1,286 @@
-"""Every setting, read once from the environment into one immutable object."""
+"""Every setting, defined once: its type and bounds, its default, its environment variable and
+what it means. Read once from the environment into one immutable object (infra/environment.py
+reads and checks it; the README's configuration table is generated from this definition).
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
 
 DEFAULT_DATA_DIR = ".caretrail"
 
+Environment = Literal["development", "production"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["json", "console"]
+#: A PostgreSQL name written into SQL by the bootstrap (quoted), so plain letters and digits.
+SqlName = Annotated[str, Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
+Port = Annotated[int, Meta(ge=1, le=65535)]
+Seconds = Annotated[float, Meta(gt=0, le=7 * 86400)]
+Delay = Annotated[float, Meta(ge=0, le=7 * 86400)]
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    #: "development" or "production"; production refuses development conveniences.
-    environment: str = "development"
-    #: Where the embedded database, its secrets and the runtime file live.
-    data_dir: Path = Path(DEFAULT_DATA_DIR)
-    #: The owner's URL (runs migrations). Unset: an embedded PostgreSQL in data_dir.
-    database_url: str | None = None
-    #: The application role's URL (API and workers). Unset: derived from database_url.
-    app_database_url: str | None = None
-    owner_role: str = "caretrail_owner"
-    app_role: str = "caretrail_app"
-    app_password: str | None = None
-    database_name: str = "caretrail"
-    #: Base64 of the 32-byte key-encryption key that wraps every data subject's key.
-    kek: str | None = None
-    #: HS256 key of `caretrail token` development tokens (refused in production).
-    dev_signing_key: str | None = None
-    broker_url: str | None = None
-    log_level: str = "INFO"
-    log_format: str = "json"
-    host: str = "127.0.0.1"
-    port: int = 8000
-    db_pool_size: int = 10
-    #: How often the worker sweeps every tenant's projections up to date.
-    projection_sweep_seconds: float = 2.0
+
+def var(name: str, meaning: str, *, shown: str | None = None, also: str | None = None) -> Meta:
+    """Where a setting comes from: its environment variable (`also`: a second one read when the
+    first is unset), what it means, and (`shown`) its default as the README puts it when the
+    value alone would not say it."""
+    return Meta(extra={"env": name, "also": also, "meaning": meaning, "shown": shown})
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    environment: Annotated[
+        Environment,
+        var("CARETRAIL_ENV", "`production` refuses dev tokens and generated keys"),
+    ] = "development"
+    data_dir: Annotated[
+        Path, var("CARETRAIL_DATA_DIR", "embedded database, generated secrets, runtime file")
+    ] = Path(DEFAULT_DATA_DIR)
+    database_url: Annotated[
+        str | None,
+        var(
+            "CARETRAIL_DATABASE_URL",
+            "owner role URL (runs migrations); unset → embedded PostgreSQL",
+            also="DATABASE_URL",
+        ),
+    ] = None
+    app_database_url: Annotated[
+        str | None,
+        var("CARETRAIL_APP_DATABASE_URL", "application role URL (API, workers)", shown="derived"),
+    ] = None
+    admin_database_url: Annotated[
+        str | None,
+        var(
+            "CARETRAIL_ADMIN_DATABASE_URL",
+            "superuser URL: `caretrail migrate` first creates roles and database",
+        ),
+    ] = None
+    owner_password: Annotated[
+        str | None, var("CARETRAIL_OWNER_PASSWORD", "the owner role's password that bootstrap sets")
+    ] = None
+    app_password: Annotated[
+        str | None,
+        var("CARETRAIL_APP_PASSWORD", "the application role's password that bootstrap sets"),
+    ] = None
+    owner_role: Annotated[SqlName, var("CARETRAIL_OWNER_ROLE", "owner role name")] = (
+        "caretrail_owner"
+    )
+    app_role: Annotated[SqlName, var("CARETRAIL_APP_ROLE", "application role name")] = (
+        "caretrail_app"
+    )
+    database_name: Annotated[SqlName, var("CARETRAIL_DATABASE_NAME", "database name")] = "caretrail"
+    kek: Annotated[
+        str | None,
+        var(
+            "CARETRAIL_KEK",
+            "base64 of the 32-byte key-encryption key wrapping every person's data key",
+            shown="generated in the data dir (required in production)",
+        ),
+    ] = None
+    dev_signing_key: Annotated[
+        str | None,
+        var(
+            "CARETRAIL_DEV_SIGNING_KEY",
+            "HS256 key of `caretrail token` development tokens (refused in production)",
+            shown="generated in the data dir",
+        ),
+    ] = None
+    oidc_issuer: Annotated[
+        str | None,
+        var("CARETRAIL_OIDC_ISSUER", "the OpenID Connect provider's `iss` (unset: no OIDC)"),
+    ] = None
+    oidc_audience: Annotated[
+        str | None, var("CARETRAIL_OIDC_AUDIENCE", "the `aud` the provider's tokens must name")
+    ] = None
+    oidc_jwks_url: Annotated[
+        str | None,
+        var(
+            "CARETRAIL_OIDC_JWKS_URL",
+            "its signing keys (`https://` in production; cached 5 minutes, refetched for an"
+            " unknown `kid`)",
+        ),
+    ] = None
+    oidc_jwks_file: Annotated[
+        Path | None,
+        var("CARETRAIL_OIDC_JWKS_FILE", "or a file of them (re-read when it changes)"),
+    ] = None
+    oidc_algorithms: Annotated[
+        tuple[str, ...],
+        Meta(min_length=1),
+        var(
+            "CARETRAIL_OIDC_ALGORITHMS",
+            "the only algorithms accepted, comma-separated (asymmetric)",
+        ),
+    ] = ("RS256", "ES256")
+    oidc_tenant_claim: Annotated[
+        str,
+        var(
+            "CARETRAIL_OIDC_TENANT_CLAIM", "the claim naming the user's provider group (tenant id)"
+        ),
+    ] = "caretrail_tenant"
+    oidc_leeway_seconds: Annotated[
+        int,
+        Meta(ge=0, le=3600),
+        var("CARETRAIL_OIDC_LEEWAY_SECONDS", "clock skew tolerated on `exp`/`nbf`/`iat`"),
+    ] = 30
+    host: Annotated[str, var("CARETRAIL_HOST", "API bind address")] = "127.0.0.1"
+    port: Annotated[Port, var("CARETRAIL_PORT", "API port")] = 8000
+    log_level: Annotated[LogLevel, var("CARETRAIL_LOG_LEVEL", "log level (any case)")] = "INFO"
+    log_format: Annotated[LogFormat, var("CARETRAIL_LOG_FORMAT", "log line format")] = "json"
+    db_pool_size: Annotated[
+        int, Meta(ge=1, le=1000), var("CARETRAIL_DB_POOL_SIZE", "connections per process")
+    ] = 10
+    broker_url: Annotated[
+        str | None,
+        var(
+            "CARETRAIL_BROKER_URL",
+            "the dramatiq broker, chosen by URL: `postgresql://…`, `amqp://…` (RabbitMQ) or"
+            " `redis://…` (see Workers)",
+            shown="unset → the application database",
+        ),
+    ] = None
     # --- workers and scheduler (workers/) ---
-    #: Threads per worker process running messages (async actors share one event loop).
-    worker_threads: int = 4
-    #: Retries after a message's first failure before it is dead-lettered.
-    worker_max_retries: int = 5
-    #: Backoff before the first retry, doubling each retry up to `worker_max_backoff_ms`.
-    worker_min_backoff_ms: int = 1000
-    worker_max_backoff_ms: int = 300_000
+    worker_threads: Annotated[
+        int,
+        Meta(ge=1, le=256),
+        var("CARETRAIL_WORKER_THREADS", "messages a worker process runs at once"),
+    ] = 4
+    worker_max_retries: Annotated[
+        int,
+        Meta(ge=0, le=100),
+        var(
+            "CARETRAIL_WORKER_MAX_RETRIES",
+            "retries after a message's first failure, then it is dead-lettered",
+        ),
+    ] = 5
+    worker_min_backoff_ms: Annotated[
+        int,
+        Meta(ge=0, le=86_400_000),
+        var("CARETRAIL_WORKER_MIN_BACKOFF_MS", "first retry delay (doubling each retry)"),
+    ] = 1000
+    worker_max_backoff_ms: Annotated[
+        int,
+        Meta(ge=0, le=86_400_000),
+        var("CARETRAIL_WORKER_MAX_BACKOFF_MS", "the retry delay's cap"),
+    ] = 300_000
+    projection_sweep_seconds: Annotated[
+        Seconds,
+        var(
+            "CARETRAIL_PROJECTION_SWEEP_SECONDS",
+            "how often the scheduler has the workers bring every tenant's projections up to date",
+        ),
+    ] = 2.0
     # --- alert delivery: webhooks and SMTP (services/alerts/) ---
-    #: SMTP server for alert e-mail; unset: e-mail deliveries fail, are retried, then dead-lettered.
-    smtp_host: str | None = None
-    smtp_port: int = 25
-    smtp_from: str = "caretrail@localhost"
-    smtp_user: str | None = None
-    smtp_password: str | None = None
-    #: Upgrade the SMTP connection with STARTTLS before logging in.
-    smtp_starttls: bool = False
-    #: Prefixed to the API paths in webhook payloads and mails (e.g. https://caretrail.example).
-    public_url: str = ""
-    #: Attempts at one delivery before it is dead-lettered; backoff doubles from the first delay.
-    delivery_max_attempts: int = 8
-    delivery_backoff_seconds: float = 30.0
-    delivery_backoff_cap_seconds: float = 3600.0
-    #: How long one attempt may take before another worker may take the delivery over.
-    delivery_lease_seconds: float = 120.0
-    #: How often new alerts are fanned out to subscriptions and due deliveries are sent.
-    delivery_sweep_seconds: float = 5.0
-    webhook_timeout_seconds: float = 10.0
-    #: Webhooks to loopback or private addresses; None: allowed except in production.
-    webhook_allow_private: bool | None = None
-    #: The daily digest covers the previous day (England) and goes out from this hour on.
-    digest_hour: int = 7
+    smtp_host: Annotated[
+        str | None,
+        var(
+            "CARETRAIL_SMTP_HOST",
+            "SMTP server for alert e-mail (unset: mail deliveries fail and are dead-lettered)",
+        ),
+    ] = None
+    smtp_port: Annotated[Port, var("CARETRAIL_SMTP_PORT", "its port")] = 25
+    smtp_from: Annotated[str, var("CARETRAIL_SMTP_FROM", "the sender of alert mail")] = (
+        "caretrail@localhost"
+    )
+    smtp_user: Annotated[str | None, var("CARETRAIL_SMTP_USER", "SMTP login")] = None
+    smtp_password: Annotated[str | None, var("CARETRAIL_SMTP_PASSWORD", "its password")] = None
+    smtp_starttls: Annotated[bool, var("CARETRAIL_SMTP_STARTTLS", "STARTTLS before logging in")] = (
+        False
+    )
+    public_url: Annotated[
+        str,
+        var(
+            "CARETRAIL_PUBLIC_URL",
+            "prefix of the links in webhook payloads and mails (e.g. https://caretrail.example)",
+            shown="empty (paths only)",
+        ),
+    ] = ""
+    delivery_max_attempts: Annotated[
+        int,
+        Meta(ge=1, le=100),
+        var("CARETRAIL_DELIVERY_MAX_ATTEMPTS", "attempts before a delivery is dead-lettered"),
+    ] = 8
+    delivery_backoff_seconds: Annotated[
+        Delay, var("CARETRAIL_DELIVERY_BACKOFF_SECONDS", "first retry delay (doubling)")
+    ] = 30.0
+    delivery_backoff_cap_seconds: Annotated[
+        Delay, var("CARETRAIL_DELIVERY_BACKOFF_CAP_SECONDS", "the retry delay's cap")
+    ] = 3600.0
+    delivery_lease_seconds: Annotated[
+        Seconds,
+        var(
+            "CARETRAIL_DELIVERY_LEASE_SECONDS",
+            "how long one attempt may run before another worker takes it over",
+        ),
+    ] = 120.0
+    delivery_sweep_seconds: Annotated[
+        Seconds,
+        var(
+            "CARETRAIL_DELIVERY_SWEEP_SECONDS",
+            "how often new alerts are fanned out and due deliveries sent",
+        ),
+    ] = 5.0
+    webhook_timeout_seconds: Annotated[
+        float,
+        Meta(gt=0, le=300),
+        var("CARETRAIL_WEBHOOK_TIMEOUT_SECONDS", "webhook request timeout"),
+    ] = 10.0
+    webhook_allow_private: Annotated[
+        bool | None,
+        var(
+            "CARETRAIL_WEBHOOK_ALLOW_PRIVATE",
+            "allow webhooks to loopback, private and link-local addresses",
+            shown="`false` in production, else `true`",
+        ),
+    ] = None
+    digest_hour: Annotated[
+        int,
+        Meta(ge=0, le=23),
+        var("CARETRAIL_DIGEST_HOUR", "hour (England) from which yesterday's digest is sent"),
+    ] = 7
     # --- alert detectors (workers/detectors/, workers/alerting.py) ---
-    #: How often the scheduler has every tenant's detectors run (time alone makes things late).
-    detector_sweep_seconds: float = 60.0
-    #: How often unacknowledged alerts are checked for escalation.
-    escalation_sweep_seconds: float = 300.0
-    # --- authentication: OIDC and API keys (services/http/) ---
-    #: The OpenID Connect provider's issuer (`iss`); unset: no OIDC tokens are accepted.
-    oidc_issuer: str | None = None
-    #: The audience (`aud`) tokens must name: caretrail's client id at the provider.
-    oidc_audience: str | None = None
-    #: Signing keys: a JWKS URL (cached, refetched for an unknown kid) or a JWKS file.
-    oidc_jwks_url: str | None = None
-    oidc_jwks_file: Path | None = None
-    #: The only algorithms accepted (asymmetric: RS256, ES256, ...).
-    oidc_algorithms: tuple[str, ...] = ("RS256", "ES256")
-    #: The claim that names the user's provider group (its tenant id).
-    oidc_tenant_claim: str = "caretrail_tenant"
-    oidc_leeway_seconds: int = 30
-    # --- external viewers (services/access/) ---
+    detector_sweep_seconds: Annotated[
+        Seconds,
+        var(
+            "CARETRAIL_DETECTOR_SWEEP_SECONDS",
+            "how often the scheduler has the detectors run for every group",
+        ),
+    ] = 60.0
+    escalation_sweep_seconds: Annotated[
+        Seconds,
+        var(
+            "CARETRAIL_ESCALATION_SWEEP_SECONDS",
+            "how often unacknowledged alerts are checked for escalation",
+        ),
+    ] = 300.0
     # --- trail: signed heads (services/trail/) ---
-    #: Base64 of the 32-byte Ed25519 seed that signs trail heads and evidence packs.
-    trail_signing_key: str | None = None
-    #: How often the scheduler has every tenant's current head signed.
-    trail_head_seconds: float = 300.0
+    trail_signing_key: Annotated[
+        str | None,
+        var(
+            "CARETRAIL_TRAIL_SIGNING_KEY",
+            "base64 of the 32-byte Ed25519 seed signing trail heads and evidence packs",
+            shown="generated in the data dir (required in production)",
+        ),
+    ] = None
+    trail_head_seconds: Annotated[
+        Seconds,
+        var(
+            "CARETRAIL_TRAIL_HEAD_SECONDS", "how often the scheduler signs each group's moved head"
+        ),
+    ] = 300.0
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
-        get = env.get
-        return cls(
-            environment=get("CARETRAIL_ENV", "development"),
-            data_dir=Path(get("CARETRAIL_DATA_DIR", DEFAULT_DATA_DIR)).expanduser().absolute(),
-            database_url=get("CARETRAIL_DATABASE_URL") or get("DATABASE_URL") or None,
-            app_database_url=get("CARETRAIL_APP_DATABASE_URL") or None,
-            owner_role=get("CARETRAIL_OWNER_ROLE", "caretrail_owner"),
-            app_role=get("CARETRAIL_APP_ROLE", "caretrail_app"),
-            app_password=get("CARETRAIL_APP_PASSWORD") or None,
-            database_name=get("CARETRAIL_DATABASE_NAME", "caretrail"),
-            kek=get("CARETRAIL_KEK") or None,
-            dev_signing_key=get("CARETRAIL_DEV_SIGNING_KEY") or None,
-            broker_url=get("CARETRAIL_BROKER_URL") or None,
-            log_level=get("CARETRAIL_LOG_LEVEL", "INFO").upper(),
-            log_format=get("CARETRAIL_LOG_FORMAT", "json"),
-            host=get("CARETRAIL_HOST", "127.0.0.1"),
-            port=int(get("CARETRAIL_PORT", "8000")),
-            db_pool_size=int(get("CARETRAIL_DB_POOL_SIZE", "10")),
-            projection_sweep_seconds=float(get("CARETRAIL_PROJECTION_SWEEP_SECONDS", "2")),
-            # --- workers and scheduler ---
-            worker_threads=int(get("CARETRAIL_WORKER_THREADS", "4")),
-            worker_max_retries=int(get("CARETRAIL_WORKER_MAX_RETRIES", "5")),
-            worker_min_backoff_ms=int(get("CARETRAIL_WORKER_MIN_BACKOFF_MS", "1000")),
-            worker_max_backoff_ms=int(get("CARETRAIL_WORKER_MAX_BACKOFF_MS", "300000")),
-            # --- alert delivery ---
-            smtp_host=get("CARETRAIL_SMTP_HOST") or None,
-            smtp_port=int(get("CARETRAIL_SMTP_PORT", "25")),
-            smtp_from=get("CARETRAIL_SMTP_FROM", "caretrail@localhost"),
-            smtp_user=get("CARETRAIL_SMTP_USER") or None,
-            smtp_password=get("CARETRAIL_SMTP_PASSWORD") or None,
-            smtp_starttls=get("CARETRAIL_SMTP_STARTTLS", "false").lower() in ("1", "true", "yes"),
-            public_url=get("CARETRAIL_PUBLIC_URL", "").rstrip("/"),
-            delivery_max_attempts=int(get("CARETRAIL_DELIVERY_MAX_ATTEMPTS", "8")),
-            delivery_backoff_seconds=float(get("CARETRAIL_DELIVERY_BACKOFF_SECONDS", "30")),
-            delivery_backoff_cap_seconds=float(
-                get("CARETRAIL_DELIVERY_BACKOFF_CAP_SECONDS", "3600")
-            ),
-            delivery_lease_seconds=float(get("CARETRAIL_DELIVERY_LEASE_SECONDS", "120")),
-            delivery_sweep_seconds=float(get("CARETRAIL_DELIVERY_SWEEP_SECONDS", "5")),
-            webhook_timeout_seconds=float(get("CARETRAIL_WEBHOOK_TIMEOUT_SECONDS", "10")),
-            webhook_allow_private=(
-                get("CARETRAIL_WEBHOOK_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes")
-                if get("CARETRAIL_WEBHOOK_ALLOW_PRIVATE")
-                else None
-            ),
-            digest_hour=int(get("CARETRAIL_DIGEST_HOUR", "7")),
-            # --- alert detectors ---
-            detector_sweep_seconds=float(get("CARETRAIL_DETECTOR_SWEEP_SECONDS", "60")),
-            escalation_sweep_seconds=float(get("CARETRAIL_ESCALATION_SWEEP_SECONDS", "300")),
-            # --- authentication ---
-            oidc_issuer=get("CARETRAIL_OIDC_ISSUER") or None,
-            oidc_audience=get("CARETRAIL_OIDC_AUDIENCE") or None,
-            oidc_jwks_url=get("CARETRAIL_OIDC_JWKS_URL") or None,
-            oidc_jwks_file=Path(jwks_file)
-            if (jwks_file := get("CARETRAIL_OIDC_JWKS_FILE"))
-            else None,
-            oidc_algorithms=tuple(
-                a.strip() for a in get("CARETRAIL_OIDC_ALGORITHMS", "RS256,ES256").split(",")
-            ),
-            oidc_tenant_claim=get("CARETRAIL_OIDC_TENANT_CLAIM", "caretrail_tenant"),
-            oidc_leeway_seconds=int(get("CARETRAIL_OIDC_LEEWAY_SECONDS", "30")),
-            # --- external viewers ---
-            # --- trail ---
-            trail_signing_key=get("CARETRAIL_TRAIL_SIGNING_KEY") or None,
-            trail_head_seconds=float(get("CARETRAIL_TRAIL_HEAD_SECONDS", "300")),
-        )
+    def from_env(cls, environ: Any = None) -> Settings:
+        """The settings the environment (`os.environ` unless given) holds; SettingsError naming
+        every variable whose value is not allowed, and what is."""
+        from infra.environment import read_settings
+
+        return read_settings(environ)
 
     def with_(self, **changes: object) -> Settings:
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return msgspec.structs.replace(self, **changes)
 
     @property
     def embedded(self) -> bool:

@@ -30,6 +30,7 @@ def child_environment(settings: Settings, runtime: Runtime) -> dict[str, str]:
         CARETRAIL_KEK=runtime.kek,
         CARETRAIL_DEV_SIGNING_KEY=runtime.signing_key,
         CARETRAIL_DATA_DIR=str(settings.data_dir),
+        CARETRAIL_ENV="development",  # `caretrail up` is the development system, always
     )
     return env
 

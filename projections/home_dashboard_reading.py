@@ -10,7 +10,8 @@ from uuid import UUID
 
 import msgspec
 
-from eventstore.connection import tenant_transaction
+from eventstore.binding import Binding
+from eventstore.connection import bound_transaction
 from projections.home_dashboard import HOME_DASHBOARD
 from projections.home_dashboard_records import HOME_RECORDS
 from projections.home_dashboard_summary import summarize
@@ -57,12 +58,17 @@ def fill_revived(doc: Document, records: Mapping[str, Document]) -> Document:
 
 
 async def home_documents(
-    pool: Any, tenant_id: UUID, location_ids: Sequence[UUID | str] | None = None
+    pool: Any,
+    tenant_id: UUID,
+    location_ids: Sequence[UUID | str] | None = None,
+    *,
+    binding: Binding,
 ) -> dict[str, Document]:
     """The live home_dashboard documents of these homes (None: every home of the tenant), by
-    home id, read in one snapshot under the tenant's row-level security."""
+    home id, read in one snapshot under `binding`'s row-level security (the tenant itself, or
+    an external viewer, who sees only granted homes)."""
     ids = None if location_ids is None else [str(i) for i in location_ids]
-    async with tenant_transaction(pool, tenant_id) as conn:
+    async with bound_transaction(pool, binding) as conn:
         homes = await _live(conn, tenant_id, HOME_DASHBOARD.name, ids)
         wanted = revived_ids(homes)
         records = await _live(conn, tenant_id, HOME_RECORDS.name, wanted) if wanted else {}
@@ -82,13 +88,17 @@ SELECT d.doc_id, d.summary::text AS summary,
 
 
 async def home_summaries(
-    pool: Any, tenant_id: UUID, location_ids: Sequence[UUID | str] | None = None
+    pool: Any,
+    tenant_id: UUID,
+    location_ids: Sequence[UUID | str] | None = None,
+    *,
+    binding: Binding,
 ) -> dict[str, Document]:
     """The overview summaries of these homes (None: every home of the tenant), by home id, read
-    in one snapshot under the tenant's row-level security: stored ones as they are, the rest
+    in one snapshot under `binding`'s row-level security: stored ones as they are, the rest
     summarized here from their documents, revived records filled in first."""
     ids = None if location_ids is None else [str(i) for i in location_ids]
-    async with tenant_transaction(pool, tenant_id) as conn:
+    async with bound_transaction(pool, binding) as conn:
         rows = await conn.fetch(_SUMMARIES, tenant_id, HOME_DASHBOARD.name, ids)
         whole = {row["doc_id"]: msgspec.json.decode(row["doc"]) for row in rows if row["doc"]}
         wanted = revived_ids(whole)

@@ -9,11 +9,12 @@ from uuid import UUID
 import structlog
 
 from eventstore import EventStore, RecordedEvent
-from eventstore.connection import raw_connection, tenant_transaction
+from eventstore.connection import tenant_transaction
 from projections import storage
 from projections.lag import Lag, tenant_lag
 from projections.projection import Document, Projection, evolve_documents, touched_ids
 from projections.storage import Generations, Swap
+from services.kernel.tenants import provider_tenants
 
 log = structlog.get_logger()
 
@@ -102,8 +103,8 @@ class Runner:
             return await storage.live_documents(conn, tenant_id, self.projection(projection).name)
 
     async def tenants(self) -> list[UUID]:
-        async with raw_connection(self.store.pool) as conn:
-            return await storage.organisation_ids(conn)
+        """The provider groups (services/kernel/tenants.py): the tenants projections run for."""
+        return await provider_tenants(self.store.pool)
 
     def projection(self, name: str) -> Projection:
         try:

@@ -7,6 +7,11 @@ rebuild cannot create fresh tables: it writes a new *generation* of rows instead
 by moving the tenant's `live_generation` pointer in one transaction. Readers join on that
 pointer, so they see the old generation until the swap commits and the new one after.
 Per-projection indexes, when a view needs them, are expression indexes added by a migration.
+
+A projection may keep a compact summary of each document beside it (`Projection.summary`,
+projections/projection.py), which views read instead of the document: a separate column is
+stored (and TOASTed) apart from `doc`, so reading it never touches the document. NULL where the
+projection keeps none, or for rows written before a rebuild.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ CREATE TABLE projection_documents (
     generation  integer NOT NULL,
     doc_id      text NOT NULL,
     doc         jsonb NOT NULL,
+    summary     jsonb,
     PRIMARY KEY (tenant_id, projection, generation, doc_id)
 );
 """
@@ -56,18 +62,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON projection_checkpoints, projection_docum
 """
 
 
-def upgrade_sql(app_role: str) -> list[str]:
+def schema_sql(app_role: str) -> list[str]:
+    """These tables as they are now, one statement each (infra/schema.py)."""
     parts = [TABLES, *(tenant_policy(t) for t in TENANT_TABLES), grants(app_role)]
     return [statement for part in parts for statement in split_statements(part)]
-
-
-DOWNGRADE_SQL = [
-    "DROP TABLE IF EXISTS projection_documents, projection_checkpoints, projection_generations",
-]
-
-#: Migration 0011: a projection may keep a compact summary of each document beside it
-#: (projections/projection.py, `Projection.summary`), which views read instead of the document.
-#: A separate column is stored (and TOASTed) apart from `doc`, so reading it never touches the
-#: document. NULL where the projection keeps none, or for rows written before a rebuild.
-SUMMARY_SQL = ["ALTER TABLE projection_documents ADD COLUMN summary jsonb"]
-SUMMARY_DOWNGRADE_SQL = ["ALTER TABLE projection_documents DROP COLUMN summary"]

@@ -1,6 +1,6 @@
 """The SQL behind the runner: documents, checkpoints and generation pointers, on one connection."""
 
-# Every function here but `organisation_ids` runs inside a transaction the caller holds with
+# Every function here runs inside a transaction the caller holds with
 # the tenant bound, so row-level security applies to each statement.
 
 from __future__ import annotations
@@ -210,14 +210,6 @@ async def live_documents(conn: Any, tenant_id: UUID, name: str) -> dict[str, Doc
         name,
     )
     return {row["doc_id"]: msgspec.json.decode(row["doc"]) for row in rows}
-
-
-async def organisation_ids(conn: Any) -> list[UUID]:
-    """Every organisation: a provider group's id is its tenant id. (`organisations` has no
-    RLS; `tenant_heads` does, forced even on its owner, so no SECURITY DEFINER function
-    could list tenants from it without weakening that.)"""
-    rows = await conn.fetch("SELECT organisation_id FROM organisations ORDER BY organisation_id")
-    return [UUID(str(row["organisation_id"])) for row in rows]
 
 
 async def _start_checkpoint(conn: Any, tenant_id: UUID, name: str, generation: int) -> None:

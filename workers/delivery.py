@@ -19,15 +19,15 @@ import dramatiq
 import httpx
 import structlog
 
-from eventstore.connection import raw_connection, tenant_transaction
+from eventstore.connection import tenant_transaction
 from infra.settings import Settings
-from projections.storage import organisation_ids
 from services.alerts.delivery_attempt import Courier, DeliveryConfig, attempt
 from services.alerts.delivery_email import SmtpConfig
 from services.alerts.delivery_fanout import fan_out, owe_digests
 from services.alerts.delivery_plan import ENGLAND
 from services.alerts.delivery_store import due
 from services.kernel.handling import Records
+from services.kernel.tenants import provider_tenants
 from workers.runtime import context
 
 log = structlog.get_logger()
@@ -113,9 +113,7 @@ async def sweep_tenant(records: Records, tenant_id: UUID) -> list[UUID]:
 async def _every_tenant(records: Records, work: Callable[[UUID], Awaitable[object]]) -> None:
     """`work` for each tenant; one tenant's failure is logged and does not hold up the others
     (the next run tries it again)."""
-    async with raw_connection(records.store.pool) as conn:
-        tenants = await organisation_ids(conn)
-    for tenant in tenants:
+    for tenant in await provider_tenants(records.store.pool):
         try:
             await work(tenant)
         except Exception:

@@ -57,8 +57,6 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA dramatiq TO {app_role};
 """
 
 
-def upgrade_sql(app_role: str) -> list[str]:
+def schema_sql(app_role: str) -> list[str]:
+    """The queue's schema as it is now, one statement each (infra/schema.py)."""
     return split_statements(TABLES + grants(app_role))
-
-
-DOWNGRADE_SQL = ["DROP SCHEMA dramatiq CASCADE"]

@@ -1,11 +1,11 @@
-"""Who a request reads as, when its caller is an external viewer, and what it disclosed.
+"""Which external viewer a request is for, and what it disclosed, for the access log.
 
 The middleware opens one `ExternalRequest` per HTTP request; `current_principal` fills it in
-when the caller turns out to be a local authority or regulator user. From then on every
-`tenant_transaction` of the request for another tenant binds `app.external_org` instead of
-that tenant (eventstore.connection.read_binding), so PostgreSQL shows only granted homes'
-rows. The object is shared by reference, so tasks the request spawns (Litestar resolves
-dependencies in a task group) see what it holds even when it is filled after they start.
+when the caller turns out to be a local authority or regulator user, and the reads of the
+request note in it what they showed. (Whom a read is bound as under row-level security is not
+kept here: the principal says it, `Principal.binding`, and each read is passed it.) The object
+is shared by reference, so tasks the request spawns (Litestar resolves dependencies in a task
+group) see what it holds even when it is filled after they start.
 """
 
 from __future__ import annotations
@@ -16,9 +16,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
-
-from eventstore.connection import read_binding
-from services.access.schema import EXTERNAL_SETTING
 
 
 @dataclass
@@ -38,13 +35,6 @@ class ExternalRequest:
     resolved: Any = None
     disclosed: dict[UUID, Disclosure] = field(default_factory=dict)
 
-    def binding(self, tenant_id: UUID) -> tuple[str, str] | None:
-        """An external viewer reads its own organisation as a tenant (its users), and every
-        other tenant only through its grants."""
-        if self.organisation_id is None or tenant_id == self.organisation_id:
-            return None
-        return EXTERNAL_SETTING, str(self.organisation_id)
-
 
 _current: ContextVar[ExternalRequest | None] = ContextVar("external_request", default=None)
 
@@ -53,11 +43,10 @@ _current: ContextVar[ExternalRequest | None] = ContextVar("external_request", de
 def request_scope() -> Iterator[ExternalRequest]:
     """One request's scope (the middleware opens it around the whole request)."""
     slot = ExternalRequest()
-    token, bound = _current.set(slot), read_binding.set(slot.binding)
+    token = _current.set(slot)
     try:
         yield slot
     finally:
-        read_binding.reset(bound)
         _current.reset(token)
 
 
@@ -97,14 +86,3 @@ def disclose(
 def is_external_request() -> bool:
     slot = _current.get()
     return slot is not None and slot.organisation_id is not None
-
-
-@contextmanager
-def as_system() -> Iterator[None]:
-    """Work the system does on a request's behalf without disclosing it (catching projections
-    up): bound to whole tenants as usual, whoever the caller is. Never return its rows."""
-    token = read_binding.set(None)
-    try:
-        yield
-    finally:
-        read_binding.reset(token)

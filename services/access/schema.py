@@ -2,7 +2,7 @@
 policies that let an external organisation read granted homes' rows, and nothing else.
 
 A request of an external viewer binds `app.external_org` instead of `app.tenant_id`
-(services/access/binding.py). Each policy below is permissive, so it only adds rows: those of a
+(`Principal.binding`, eventstore/binding.py). Each policy below is permissive, so it only adds rows: those of a
 home covered, at this moment, by a current grant to that organisation. Nothing set → the
 setting is NULL → no grant matches → nothing (fail closed). The policies are SELECT only, and
 the whitelists keep access control, people, users, alerts and keys out of reach.
@@ -13,9 +13,10 @@ the whitelists keep access control, people, users, alerts and keys out of reach.
 
 from __future__ import annotations
 
+from eventstore.binding import EXTERNAL_SETTING
 from eventstore.schema import split_statements, tenant_policy
 
-EXTERNAL_SETTING = "app.external_org"
+__all__ = ["EXTERNAL_READS", "EXTERNAL_SETTING", "schema_sql"]
 
 #: What an external viewer may read in a granted home (record collections and stream types).
 VISIBLE_COLLECTIONS = ("locations", "audits", "actions", "incidents", "complaints", "feedback")
@@ -100,8 +101,7 @@ CREATE TRIGGER records_keep_access_grants AFTER INSERT OR UPDATE ON records
     EXECUTE FUNCTION access_grants_from_records();
 """
 
-#: Each external-read policy: (name, table, the condition on a row). Migration 0007 creates them;
-#: 0013 puts each condition behind `access_external_org()` (GUARDED_POLICIES, below).
+#: Each external-read policy: (name, table, the condition on a row).
 EXTERNAL_READS = (
     ("access_grants_external_read", "access_grants", "organisation_id = access_external_org()"),
     (
@@ -131,8 +131,27 @@ EXTERNAL_READS = (
     ),
 )
 
+
+# Each condition sits behind `access_external_org()` (since migration 0013). PostgreSQL ORs a
+# table's permissive policies. While the external-read one was a plain condition, the planner
+# could match each side of that OR to an index (the tenant's own `tenant_id = ...` to any index
+# led by tenant_id; the external side to events_location_idx, for instance) and build a bitmap
+# OR scan; it also counted the query's own `tenant_id = $1` and the policy's as two independent
+# filters, so it estimated about one row for any tenant. The plan it then cached for a prepared
+# statement (after five runs) read every event of the tenant and sorted them:
+# `EventStore.read_log` and `read_stream` each read the whole tenant where they should read a
+# batch or one stream (on a scratch database of 14 tenants and 48,000 events, 600 rows read for
+# the 10 of a log batch and for the 20 of a stream). Behind a CASE the external condition matches
+# no index, so the policies stay a filter on the rows the query's own index conditions find
+# (tests/integration/test_read_plans.py checks that the reads now read only their rows, whatever
+# plan is cached). Who sees what is unchanged: with no external organisation bound the external
+# condition was already false (no grant names a NULL organisation).
+def _guarded(condition: str) -> str:
+    return f"CASE WHEN access_external_org() IS NULL THEN false ELSE ({condition}) END"
+
+
 POLICIES = "".join(
-    f"CREATE POLICY {name} ON {table} FOR SELECT\n    USING ({condition});\n"
+    f"CREATE POLICY {name} ON {table} FOR SELECT\n    USING ({_guarded(condition)});\n"
     for name, table, condition in EXTERNAL_READS
 )
 
@@ -157,50 +176,7 @@ REVOKE ALL ON FUNCTION access_grants_from_records() FROM PUBLIC;
 {functions}"""
 
 
-def upgrade_sql(app_role: str) -> list[str]:
+def schema_sql(app_role: str) -> list[str]:
+    """The grants table, its trigger, functions and policies as they are now (infra/schema.py)."""
     parts = [TABLES, FUNCTIONS, tenant_policy("access_grants"), POLICIES, grants(app_role)]
     return [statement for part in parts for statement in split_statements(part)]
-
-
-DOWNGRADE_SQL = [
-    "DROP POLICY IF EXISTS projection_generations_external_read ON projection_generations",
-    "DROP POLICY IF EXISTS projection_documents_external_read ON projection_documents",
-    "DROP POLICY IF EXISTS records_external_read ON records",
-    "DROP POLICY IF EXISTS events_external_read ON events",
-    "DROP TRIGGER IF EXISTS records_keep_access_grants ON records",
-    "DROP FUNCTION IF EXISTS access_grants_from_records()",
-    "DROP FUNCTION IF EXISTS access_granted_tenant(uuid)",
-    "DROP FUNCTION IF EXISTS access_granted_document(uuid, text)",
-    "DROP FUNCTION IF EXISTS access_granted(uuid, uuid)",
-    "DROP INDEX IF EXISTS events_external_reads_idx",
-    "DROP TABLE IF EXISTS access_grants",
-    "DROP FUNCTION IF EXISTS access_external_org()",
-]
-
-
-# Migration 0013. PostgreSQL ORs a table's permissive policies. While the external-read one was
-# a plain condition, the planner could match each side of that OR to an index (the tenant's own
-# `tenant_id = ...` to any index led by tenant_id; the external side to events_location_idx, for
-# instance) and build a bitmap OR scan; it also counted the query's own `tenant_id = $1` and the
-# policy's as two independent filters, so it estimated about one row for any tenant. The plan it
-# then cached for a prepared statement (after five runs) read every event of the tenant and
-# sorted them: `EventStore.read_log` and `read_stream` each read the whole tenant where they
-# should read a batch or one stream (on a scratch database of 14 tenants and 48,000 events,
-# 600 rows read for the 10 of a log batch and for the 20 of a stream). Behind a CASE the
-# external condition matches no index, so the policies stay a filter on the rows the query's own
-# index conditions find (tests/integration/test_read_plans.py checks that the reads now read
-# only their rows, whatever plan is cached). Who sees what is unchanged: with no external organisation bound the
-# external condition was already false (no grant names a NULL organisation).
-def _guarded(condition: str) -> str:
-    return f"CASE WHEN access_external_org() IS NULL THEN false ELSE ({condition}) END"
-
-
-#: What migration 0013 runs, and its downgrade.
-GUARDED_POLICIES = [
-    f"ALTER POLICY {name} ON {table} USING ({_guarded(condition)})"
-    for name, table, condition in EXTERNAL_READS
-]
-UNGUARDED_POLICIES = [
-    f"ALTER POLICY {name} ON {table} USING ({condition})"
-    for name, table, condition in EXTERNAL_READS
-]

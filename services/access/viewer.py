@@ -9,14 +9,13 @@ read on every request, never from the token: a revoked or expired grant stops ac
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 from uuid import UUID
 
-from eventstore.connection import raw_connection
+from eventstore.binding import Binding
+from eventstore.connection import bound_transaction
 from services.access import binding
-from services.access.schema import EXTERNAL_SETTING
 from services.kernel.errors import Forbidden
 
 _CURRENT_GRANTS = """
@@ -36,13 +35,9 @@ async def granted_homes(pool: Any, organisation_id: UUID) -> list[tuple[UUID, UU
         return await _granted(conn, organisation_id)
 
 
-@asynccontextmanager
-async def _as_organisation(pool: Any, organisation_id: UUID) -> AsyncIterator[Any]:
-    async with raw_connection(pool) as conn, conn.transaction():
-        await conn.execute(
-            "SELECT set_config($1, $2, true)", EXTERNAL_SETTING, str(organisation_id)
-        )
-        yield conn
+def _as_organisation(pool: Any, organisation_id: UUID) -> AbstractAsyncContextManager[Any]:
+    """A transaction that sees what the organisation was granted, of every provider."""
+    return bound_transaction(pool, Binding.external(organisation_id))
 
 
 async def _granted(conn: Any, organisation_id: UUID) -> list[tuple[UUID, UUID]]:
@@ -52,8 +47,8 @@ async def _granted(conn: Any, organisation_id: UUID) -> list[tuple[UUID, UUID]]:
 
 async def external_principal(connection: Any, principal: Any) -> Any:
     """`principal` narrowed to this request: `viewing` the provider tenant it is about (None if
-    none is), `location_ids` that tenant's homes granted now. Binds the request's reads. One
-    transaction: the grants, and the record the path names (if it names one)."""
+    none is), `location_ids` that tenant's homes granted now; its `binding` then binds every
+    read. One transaction: the grants, and the record the path names (if it names one)."""
     slot = binding.current_request()
     if slot.resolved is not None:
         return slot.resolved

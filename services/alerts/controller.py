@@ -11,6 +11,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from eventstore.binding import Binding
 from services.alerts import queries
 from services.alerts.commands import AcknowledgeAlert, ResolveAlert
 from services.alerts.decide import DECIDER
@@ -47,7 +48,9 @@ async def visible_alert(connection: ASGIConnection[Any, Any, Any, Any], _handler
     """Another tenant's alert, or one of homes outside the caller's scope, answers 404."""
     principal = await current_principal(connection)
     record_id = connection.path_params["record_id"]
-    found = await connection.app.state.records.find(principal.tenant_id, "alerts", record_id)
+    found = await connection.app.state.records.find(
+        principal.tenant_id, "alerts", record_id, binding=principal.binding
+    )
     if found is None or not _in_scope(
         principal, found.location_id, found.summary.get("location_ids", [])
     ):
@@ -55,7 +58,10 @@ async def visible_alert(connection: ASGIConnection[Any, Any, Any, Any], _handler
 
 
 async def _answer(records: Records, tenant_id: UUID, outcome: Outcome[Any]) -> Response[Any]:
-    found = await queries.records_behind(records.store.pool, tenant_id, outcome.state.records)
+    """After a command (never an external viewer's: they are refused before): as the tenant."""
+    found = await queries.records_behind(
+        records.store.pool, tenant_id, outcome.state.records, binding=Binding.tenant(tenant_id)
+    )
     body = AlertResponse(
         id=outcome.record_id, version=outcome.version, record=render(outcome.state, found)
     )
@@ -89,7 +95,9 @@ async def list_alerts(
         cursor=cursor,
         limit=limit,
     )
-    rows, next_cursor = await queries.list_alerts(records.store.pool, principal.tenant_id, query)
+    rows, next_cursor = await queries.list_alerts(
+        records.store.pool, principal.tenant_id, query, binding=principal.binding
+    )
     items = [
         AlertListItem(
             id=r.record_id,
@@ -119,8 +127,12 @@ async def read_alert(
     records: NamedDependency[Records],
     as_of: Annotated[datetime | None, QueryParameter()] = None,
 ) -> Response[AlertResponse]:
-    state, version, _ = await records.load(principal.tenant_id, DECIDER, record_id, as_of=as_of)
-    found = await queries.records_behind(records.store.pool, principal.tenant_id, state.records)
+    state, version, _ = await records.load(
+        principal.tenant_id, DECIDER, record_id, binding=principal.binding, as_of=as_of
+    )
+    found = await queries.records_behind(
+        records.store.pool, principal.tenant_id, state.records, binding=principal.binding
+    )
     body = AlertResponse(id=record_id, version=version, record=render(state, found))
     return Response(body, headers={"ETag": f'"{version}"'})
 
@@ -138,7 +150,9 @@ async def alert_history(
     principal: NamedDependency[Principal],
     records: NamedDependency[Records],
 ) -> list[HistoryEntry]:
-    _, _, envelopes = await records.load(principal.tenant_id, DECIDER, record_id)
+    _, _, envelopes = await records.load(
+        principal.tenant_id, DECIDER, record_id, binding=principal.binding
+    )
     entries, before = [], None
     for envelope in envelopes:
         after = DECIDER.evolve(before, envelope.event)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
+from eventstore.binding import Binding
 from services.alerts import queries
 from services.alerts.state import UNRESOLVED
 
@@ -23,10 +24,14 @@ def alert_figure(home_id: str, alert_ids: Iterable[str]) -> dict[str, Any]:
     }
 
 
-async def add_open_alerts(pool: Any, tenant_id: UUID, figures: Iterable[dict[str, Any]]) -> None:
-    """Set `alerts` in each home's dashboard figures (a dict with `location_id`)."""
+async def add_open_alerts(
+    pool: Any, tenant_id: UUID, figures: Iterable[dict[str, Any]], *, binding: Binding
+) -> None:
+    """Set `alerts` in each home's dashboard figures (a dict with `location_id`), as `binding`
+    may see them."""
     figures = list(figures)
     homes = [home["location_id"] for home in figures]
-    by_home = queries.open_by_home(await queries.open_concerning(pool, tenant_id, homes))
+    found = await queries.open_concerning(pool, tenant_id, homes, binding=binding)
+    by_home = queries.open_by_home(found)
     for home in figures:
         home["alerts"] = alert_figure(home["location_id"], by_home.get(home["location_id"], []))

@@ -57,9 +57,7 @@ GRANT SELECT, INSERT, UPDATE ON alert_deliveries, alert_delivery_checkpoints TO 
 """
 
 
-def upgrade_sql(app_role: str) -> list[str]:
+def schema_sql(app_role: str) -> list[str]:
+    """These tables as they are now, one statement each (infra/schema.py)."""
     parts = [TABLES, *(tenant_policy(t) for t in TENANT_TABLES), grants(app_role)]
     return [statement for part in parts for statement in split_statements(part)]
-
-
-DOWNGRADE_SQL = ["DROP TABLE IF EXISTS alert_deliveries, alert_delivery_checkpoints"]

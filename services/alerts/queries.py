@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventstore.connection import tenant_transaction
+from eventstore.binding import Binding
+from eventstore.connection import bound_transaction, tenant_transaction
 from services.kernel import index
 from services.kernel.index import IndexedRecord
 
@@ -45,12 +46,12 @@ def _visible_sql(first: int) -> str:
 
 
 async def list_alerts(
-    pool: Any, tenant_id: UUID, query: AlertQuery
+    pool: Any, tenant_id: UUID, query: AlertQuery, *, binding: Binding
 ) -> tuple[list[IndexedRecord], str | None]:
     """One page in creation order (oldest first, like every collection) and the next cursor."""
     after_time, after_id = index._decode_cursor(query.cursor) if query.cursor else (None, None)
     homes = list(query.within_locations) if query.within_locations is not None else None
-    async with tenant_transaction(pool, tenant_id) as conn:
+    async with bound_transaction(pool, binding) as conn:
         rows = await conn.fetch(
             f"SELECT {_COLUMNS} FROM records WHERE tenant_id = $1 AND collection = 'alerts'"
             " AND ($2::text IS NULL OR status = $2)"
@@ -86,12 +87,12 @@ async def unresolved(pool: Any, tenant_id: UUID) -> list[IndexedRecord]:
 
 
 async def open_concerning(
-    pool: Any, tenant_id: UUID, homes: Sequence[str] | None
+    pool: Any, tenant_id: UUID, homes: Sequence[str] | None, *, binding: Binding
 ) -> list[IndexedRecord]:
     """The alerts not yet resolved of these homes (own or concerned; None: every home): what a
     dashboard counts, without reading the rest of the tenant's alerts on every request."""
     ids = None if homes is None else [UUID(h) for h in homes]
-    async with tenant_transaction(pool, tenant_id) as conn:
+    async with bound_transaction(pool, binding) as conn:
         rows = await conn.fetch(
             f"SELECT {_COLUMNS} FROM records WHERE tenant_id = $1 AND collection = 'alerts'"
             " AND status <> 'resolved'" + _visible_sql(2),
@@ -117,11 +118,13 @@ def open_by_home(alerts: Sequence[IndexedRecord]) -> dict[str, list[str]]:
     return by_home
 
 
-async def records_behind(pool: Any, tenant_id: UUID, refs: Sequence[Any]) -> dict[str, Any]:
+async def records_behind(
+    pool: Any, tenant_id: UUID, refs: Sequence[Any], *, binding: Binding
+) -> dict[str, Any]:
     """`collection/id` → the index row of each record behind an alert (absent if unknown)."""
     if not refs:
         return {}
-    async with tenant_transaction(pool, tenant_id) as conn:
+    async with bound_transaction(pool, binding) as conn:
         rows = await conn.fetch(
             "SELECT collection, record_id, location_id, status, reference, key_date FROM records"
             " WHERE tenant_id = $1 AND record_id = ANY($2::uuid[])",

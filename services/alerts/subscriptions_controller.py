@@ -97,7 +97,10 @@ async def create(
 ) -> Response[CreatedSubscription]:
     caller = caller_of(principal, request)
     for location_id in data.filters.location_ids if data.filters else ():
-        if await records.find(principal.tenant_id, "locations", location_id) is None:
+        found = await records.find(
+            principal.tenant_id, "locations", location_id, binding=principal.binding
+        )
+        if found is None:
             raise InvalidCommand(
                 "filters.location_ids", f"no location {location_id} in this provider group"
             )
@@ -136,11 +139,11 @@ async def listing(
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
 ) -> SubscriptionPage:
     query = ListQuery(collection=COLLECTION, status=status, cursor=cursor, limit=limit)
-    rows, next_cursor = await records.page(principal.tenant_id, query)
+    rows, next_cursor = await records.page(principal.tenant_id, query, binding=principal.binding)
     items = []
     for row in rows:
         state, version, _events = await records.load(
-            principal.tenant_id, SUBSCRIPTIONS, row.record_id
+            principal.tenant_id, SUBSCRIPTIONS, row.record_id, binding=principal.binding
         )
         items.append(SubscriptionResponse(id=row.record_id, version=version, record=render(state)))
     return SubscriptionPage(items=items, next_cursor=next_cursor)
@@ -158,7 +161,9 @@ async def read(
     principal: NamedDependency[Principal],
     records: NamedDependency[Records],
 ) -> Response[SubscriptionResponse]:
-    state, version, _events = await records.load(principal.tenant_id, SUBSCRIPTIONS, record_id)
+    state, version, _events = await records.load(
+        principal.tenant_id, SUBSCRIPTIONS, record_id, binding=principal.binding
+    )
     body = SubscriptionResponse(id=record_id, version=version, record=render(state))
     return Response(body, headers={"ETag": f'"{version}"'})
 
@@ -191,7 +196,9 @@ async def cancel(
         await records.store.erase_subject(
             principal.tenant_id, record_id, metadata={"actor": str(principal.user_id)}
         )
-    state, _version, _events = await records.load(principal.tenant_id, SUBSCRIPTIONS, record_id)
+    state, _version, _events = await records.load(
+        principal.tenant_id, SUBSCRIPTIONS, record_id, binding=principal.binding
+    )
     body = SubscriptionResponse(id=record_id, version=outcome.version, record=render(state))
     return Response(body, headers=_headers(outcome))
 

@@ -53,7 +53,7 @@ async def check_schedule(body: ScheduleBody, lookups: Lookups) -> Mapping[str, A
     await lookups.require("audit-templates", body.template_id, "template_id")
     tenant = lookups.principal.tenant_id
     template, _version, _events = await lookups.records.load(
-        tenant, TEMPLATE_DECIDER, body.template_id
+        tenant, TEMPLATE_DECIDER, body.template_id, binding=lookups.principal.binding
     )
     return {"template": snapshot(template)}
 
@@ -102,7 +102,9 @@ async def _draft_for(
 ) -> RaiseAction:
     """The draft action to raise, checked by a dry run of the actions decider (pure), so that a
     refusal comes before anything is written."""
-    audit, _version, _events = await records.load(principal.tenant_id, DECIDER, audit_id)
+    audit, _version, _events = await records.load(
+        principal.tenant_id, DECIDER, audit_id, binding=principal.binding
+    )
     finding = audit.finding(body.finding_id)
     if finding is None:
         raise InvalidCommand("finding_id", f"{body.finding_id} is not a finding of this audit")

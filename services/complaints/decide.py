@@ -38,11 +38,18 @@ from services.complaints.events import (
 from services.kernel.decider import Context, Decider, RecordIndex
 from services.kernel.errors import InvalidCommand, InvalidTransition
 from services.kernel.events import Event
+from services.kernel.tenant_settings import TenantSetting
 
 ACKNOWLEDGE_SETTING = "complaints.acknowledge_working_days"
 RESPONSE_SETTING = "complaints.response_working_days"
 DEFAULT_ACKNOWLEDGE_WORKING_DAYS = 3
 DEFAULT_RESPONSE_WORKING_DAYS = 20
+#: The deadlines as tenant settings: at least a working day (0 would be ignored), at most a
+#: working year.
+SETTINGS = {
+    ACKNOWLEDGE_SETTING: TenantSetting(DEFAULT_ACKNOWLEDGE_WORKING_DAYS, 1, 260),
+    RESPONSE_SETTING: TenantSetting(DEFAULT_RESPONSE_WORKING_DAYS, 1, 260),
+}
 REFERENCE_PREFIX = "CMP"
 
 #: Before the provider's full response: the response deadline still runs.

@@ -81,10 +81,12 @@ async def listing(
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
 ) -> ApiKeyPage:
     query = ListQuery(COLLECTION, cursor=cursor, limit=limit)
-    rows, next_cursor = await records.page(principal.tenant_id, query)
+    rows, next_cursor = await records.page(principal.tenant_id, query, binding=principal.binding)
     items = []
     for row in rows:
-        state, _version, _events = await records.load(principal.tenant_id, API_KEYS, row.record_id)
+        state, _version, _events = await records.load(
+            principal.tenant_id, API_KEYS, row.record_id, binding=principal.binding
+        )
         items.append(render(state))
     return ApiKeyPage(items=items, next_cursor=next_cursor)
 
@@ -101,7 +103,9 @@ async def read(
     principal: NamedDependency[Principal],
     records: NamedDependency[Records],
 ) -> ApiKeyRead:
-    state, _version, _events = await records.load(principal.tenant_id, API_KEYS, record_id)
+    state, _version, _events = await records.load(
+        principal.tenant_id, API_KEYS, record_id, binding=principal.binding
+    )
     return render(state)
 
 

@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 
 import msgspec
 
+from eventstore.binding import Binding
 from services.http.oidc import TokenRefused
 from services.http.principal import Principal
 from services.kernel.decider import Context, Decider, RecordIndex
@@ -142,7 +143,7 @@ def _parse(token: str) -> tuple[UUID, UUID, str]:
 async def principal_for(records: Records, token: str) -> Principal:
     """The integration this key stands for, or TokenRefused (unknown, wrong, revoked)."""
     tenant_id, key_id, secret = _parse(token)
-    row = await records.find(tenant_id, COLLECTION, key_id)
+    row = await records.find(tenant_id, COLLECTION, key_id, binding=Binding.tenant(tenant_id))
     digest = hashlib.sha256(secret.encode()).hexdigest()
     if row is None or not hmac.compare_digest(str(row.summary.get("digest", "")), digest):
         raise TokenRefused("unknown API key")

@@ -3,9 +3,10 @@ by its keyed digest in one probe (API keys are found by primary key; both live i
 
 from __future__ import annotations
 
-UPGRADE_SQL = [
-    "CREATE INDEX records_login_digest_idx ON records (tenant_id, (summary ->> 'digest'))"
-    " WHERE collection = 'identity-links'",
-]
 
-DOWNGRADE_SQL = ["DROP INDEX IF EXISTS records_login_digest_idx"]
+def schema_sql(app_role: str) -> list[str]:
+    """The index as it is now (infra/schema.py); it grants nothing."""
+    return [
+        "CREATE INDEX records_login_digest_idx ON records (tenant_id, (summary ->> 'digest'))"
+        " WHERE collection = 'identity-links'",
+    ]

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import msgspec
 
+from eventstore.binding import Binding
 from services.http.oidc import TokenRefused
 from services.http.principal import Principal
 from services.http.records import CommandRoute, Lookups, RecordApi
@@ -135,7 +136,11 @@ async def _check_link(body: LinkBody, lookups: Lookups) -> Mapping[str, Any]:
     await lookups.require("users", body.user_id, "user_id")
     digest = login_digest(lookups.records, body.issuer, body.subject)
     found = await lookups.records.find_by_summary(
-        lookups.principal.tenant_id, COLLECTION, "digest", digest
+        lookups.principal.tenant_id,
+        COLLECTION,
+        "digest",
+        digest,
+        binding=lookups.principal.binding,
     )
     if any(link.status == "linked" for link in found):
         raise InvalidCommand("subject", "this login is already linked to a user")
@@ -176,13 +181,15 @@ async def principal_for(records: Records, tenant_id: UUID, issuer: str, subject:
     digest = login_digest(records, issuer, subject)
     links = [
         link
-        for link in await records.find_by_summary(tenant_id, COLLECTION, "digest", digest)
+        for link in await records.find_by_summary(
+            tenant_id, COLLECTION, "digest", digest, binding=Binding.tenant(tenant_id)
+        )
         if link.status == "linked"
     ]
     if len(links) != 1:
         raise TokenRefused("this login is not linked to a caretrail user of that provider group")
     user_id = UUID(links[0].summary["user_id"])
-    user = await records.find(tenant_id, "users", user_id)
+    user = await records.find(tenant_id, "users", user_id, binding=Binding.tenant(tenant_id))
     if user is None or user.status != "active":
         raise TokenRefused("the linked caretrail user is not active")
     from services.access.organisations import organisation_kind

@@ -14,6 +14,7 @@ import structlog
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 
+from eventstore.binding import Binding
 from services.http.authorization import GROUP_WIDE_ROLES
 from services.kernel.errors import RecordNotFound
 
@@ -45,6 +46,15 @@ class Principal:
         """A provider user's tenant is their provider group; an external viewer's is the group
         the request reads (its own organisation, matching no provider's rows, when none)."""
         return self.viewing if self.viewing is not None else self.organisation_id
+
+    @property
+    def binding(self) -> Binding:
+        """Whom this caller's reads are bound as under row-level security: an external viewer
+        reading a provider group as its organisation (its grants decide what it sees), anyone
+        else as their tenant (an external viewer's own is its organisation: its users)."""
+        if self.external and self.viewing is not None:
+            return Binding.external(self.organisation_id)
+        return Binding.tenant(self.tenant_id)
 
     @property
     def external(self) -> bool:

@@ -34,7 +34,9 @@ class Lookups:
     principal: Principal
 
     async def find(self, collection: str, record_id: UUID) -> IndexedRecord | None:
-        return await self.records.find(self.principal.tenant_id, collection, record_id)
+        return await self.records.find(
+            self.principal.tenant_id, collection, record_id, binding=self.principal.binding
+        )
 
     async def require(self, collection: str, record_id: UUID, field_name: str) -> IndexedRecord:
         found = await self.find(collection, record_id)
@@ -127,7 +129,9 @@ def visible_record(collection: str, action: str = "read") -> Any:
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: Any) -> None:
         principal = await current_principal(connection)
         record_id = connection.path_params["record_id"]
-        found = await connection.app.state.records.find(principal.tenant_id, collection, record_id)
+        found = await connection.app.state.records.find(
+            principal.tenant_id, collection, record_id, binding=principal.binding
+        )
         if found is None:
             raise RecordNotFound(collection, record_id)
         principal.require_location(found.location_id, collection, record_id)

@@ -157,7 +157,7 @@ def _read(api: RecordApi[Any], response_type: type) -> Any:
         as_of: FromQuery[datetime | None] = None,
     ) -> Response:
         state, version, _envelopes = await records.load(
-            principal.tenant_id, api.decider, record_id, as_of=as_of
+            principal.tenant_id, api.decider, record_id, binding=principal.binding, as_of=as_of
         )
         body = response_type(id=record_id, version=version, record=api.render(state))
         return Response(body, headers={"ETag": f'"{version}"'})
@@ -192,7 +192,7 @@ def _history(api: RecordApi[Any]) -> Any:
         records: NamedDependency[Records],
     ) -> list[HistoryEntry]:
         _state, _version, envelopes = await records.load(
-            principal.tenant_id, api.decider, record_id
+            principal.tenant_id, api.decider, record_id, binding=principal.binding
         )
         entries, before = [], None
         for envelope in envelopes:
@@ -243,7 +243,9 @@ def _list(api: RecordApi[Any]) -> Any:
             limit=limit,
             include_unlocated=api.shared_with_homes,
         )
-        rows, next_cursor = await records.page(principal.tenant_id, query)
+        rows, next_cursor = await records.page(
+            principal.tenant_id, query, binding=principal.binding
+        )
         items = [
             ListItem(
                 id=r.record_id,

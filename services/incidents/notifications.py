@@ -23,19 +23,22 @@ from services.incidents.events import (
     Severity,
     StatutoryRecipient,
 )
+from services.kernel.tenant_settings import TenantSetting, defaults
 from services.kernel.working_days import add_working_days
 
 ENGLAND = ZoneInfo("Europe/London")
 
-#: Tenant settings the rules read, and the value each takes when the tenant has not set it.
-DEFAULTS: Mapping[str, int] = {
-    "incidents.cqc_death_hours": 24,
-    "incidents.cqc_other_hours": 24,
-    "incidents.safeguarding_hours": 24,
-    "incidents.riddor_days": 10,
-    "incidents.riddor_over_7_day_days": 15,
-    "incidents.duty_of_candour_working_days": 10,
+#: Tenant settings the rules read: the value each takes when the tenant has not set it, and the
+#: bounds of any it sets (up to 30 days for notifications due in hours, a year in days).
+SETTINGS: Mapping[str, TenantSetting] = {
+    "incidents.cqc_death_hours": TenantSetting(24, 0, 720),
+    "incidents.cqc_other_hours": TenantSetting(24, 0, 720),
+    "incidents.safeguarding_hours": TenantSetting(24, 0, 720),
+    "incidents.riddor_days": TenantSetting(10, 0, 365),
+    "incidents.riddor_over_7_day_days": TenantSetting(15, 0, 365),
+    "incidents.duty_of_candour_working_days": TenantSetting(10, 0, 260),
 }
+DEFAULTS: Mapping[str, int | float] = defaults(SETTINGS)
 
 CANDOUR_SEVERITIES: frozenset[Severity] = frozenset({"moderate", "severe", "death"})
 
@@ -84,7 +87,7 @@ def setting(settings: Mapping[str, Any], key: str) -> int:
     value = settings.get(key)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
-    return DEFAULTS[key]
+    return int(DEFAULTS[key])
 
 
 def required_notifications(

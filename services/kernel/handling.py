@@ -9,8 +9,8 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from eventstore import EventStore, IdempotencyConflict, StreamRef
-from eventstore.connection import raw_connection, tenant_transaction
-from eventstore.schema import TENANT_SETTING
+from eventstore.binding import Binding, bind
+from eventstore.connection import bound_transaction, raw_connection
 from services.kernel import index
 from services.kernel.decider import Context, Decider
 from services.kernel.errors import RecordNotFound, VersionMismatch
@@ -73,9 +73,7 @@ class Records:
     ) -> Outcome[S]:
         """Decide and append in one transaction; the record index moves with the events."""
         async with raw_connection(self.store.pool) as conn, conn.transaction():
-            await conn.execute(
-                "SELECT set_config($1, $2, true)", TENANT_SETTING, str(caller.tenant_id)
-            )
+            await bind(conn, Binding.tenant(caller.tenant_id))
             if replay is not None:
                 earlier = await _claim(conn, caller.tenant_id, replay)
                 if earlier is not None:
@@ -140,14 +138,20 @@ class Records:
         decider: Decider[S],
         record_id: UUID,
         *,
+        binding: Binding,
         as_of: datetime | None = None,
         to_version: int | None = None,
     ) -> tuple[S, int, list[Envelope]]:
         """The record's state now, at a version, or as it stood at a moment; RecordNotFound if
-        it did not exist (yet), or is not of this decider's type."""
-        stored = await self.store.read_stream(
-            tenant_id, record_id, to_version=to_version, as_of=as_of
-        )
+        it did not exist (yet), is not of this decider's type, or `binding` may not see it.
+
+        Every read here says whom it is for: `Binding.tenant(tenant_id)` for the tenant itself
+        (its users, the system), the request's `principal.binding` for a caller who may be an
+        external viewer (then row-level security shows only granted homes' rows)."""
+        async with bound_transaction(self.store.pool, binding) as conn:
+            stored = await self.store.read_stream_in(
+                conn, tenant_id, record_id, to_version=to_version, as_of=as_of
+            )
         if not stored or stored[0].stream_type != decider.stream_type:
             raise RecordNotFound(decider.collection, record_id)
         envelopes = [self.registry.decode(e) for e in stored]
@@ -156,22 +160,22 @@ class Records:
         return state, envelopes[-1].version, envelopes
 
     async def page(
-        self, tenant_id: UUID, query: index.ListQuery
+        self, tenant_id: UUID, query: index.ListQuery, *, binding: Binding
     ) -> tuple[list[index.IndexedRecord], str | None]:
-        async with tenant_transaction(self.store.pool, tenant_id) as conn:
+        async with bound_transaction(self.store.pool, binding) as conn:
             return await index.list_records(conn, tenant_id, query)
 
     async def find(
-        self, tenant_id: UUID, collection: str, record_id: UUID
+        self, tenant_id: UUID, collection: str, record_id: UUID, *, binding: Binding
     ) -> index.IndexedRecord | None:
         """The index row of a record of this tenant, or None: how controllers check references."""
-        async with tenant_transaction(self.store.pool, tenant_id) as conn:
+        async with bound_transaction(self.store.pool, binding) as conn:
             return await index.find(conn, tenant_id, collection, record_id)
 
     async def find_by_summary(
-        self, tenant_id: UUID, collection: str, key: str, value: str
+        self, tenant_id: UUID, collection: str, key: str, value: str, *, binding: Binding
     ) -> list[index.IndexedRecord]:
-        async with tenant_transaction(self.store.pool, tenant_id) as conn:
+        async with bound_transaction(self.store.pool, binding) as conn:
             return await index.find_by_summary(conn, tenant_id, collection, key, value)
 
     async def _envelopes(self, conn: Any, tenant_id: UUID, record_id: UUID) -> list[Envelope]:

@@ -69,7 +69,11 @@ async def _check_user(body: Any, lookups: Lookups) -> dict[str, Any]:
     if hasattr(body, "email"):
         digest = directory.email_digest(lookups.records, body.email)
         if await lookups.records.find_by_summary(
-            lookups.principal.tenant_id, "users", "email_digest", digest
+            lookups.principal.tenant_id,
+            "users",
+            "email_digest",
+            digest,
+            binding=lookups.principal.binding,
         ):
             raise InvalidCommand("email", "a user with this e-mail already exists")
         return {"email_digest": digest}
@@ -199,7 +203,9 @@ def _erase_handler() -> Any:
         records: NamedDependency[Records],
     ) -> Response[Any]:
         authorize(principal, "people", "erase")
-        person, _version, _events = await records.load(principal.tenant_id, PEOPLE, record_id)
+        person, _version, _events = await records.load(
+            principal.tenant_id, PEOPLE, record_id, binding=principal.binding
+        )
         caller = caller_of(principal, request)
         if not person.erased:  # the key first: once the event says "erased", it must be so
             await records.store.erase_subject(
@@ -252,7 +258,9 @@ async def me(
     principal: NamedDependency[Principal], records: NamedDependency[Records]
 ) -> schemas.Me:
     user: User
-    user, _version, _events = await records.load(principal.tenant_id, USERS, principal.user_id)
+    user, _version, _events = await records.load(
+        principal.tenant_id, USERS, principal.user_id, binding=principal.binding
+    )
     return schemas.Me(
         id=user.id,
         email=user.email,
@@ -276,7 +284,9 @@ async def read_settings(
     principal: NamedDependency[Principal], records: NamedDependency[Records]
 ) -> dict[str, Any]:
     group: ProviderGroup
-    group, version, _events = await records.load(principal.tenant_id, GROUPS, principal.tenant_id)
+    group, version, _events = await records.load(
+        principal.tenant_id, GROUPS, principal.tenant_id, binding=principal.binding
+    )
     return {"version": version, "settings": group.settings}
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
+from eventstore.binding import Binding
 from eventstore.connection import raw_connection
 from services.kernel.handling import Caller, Records
 from services.organisations.groups import GROUPS, RegisterProviderGroup, effective_settings
@@ -101,10 +102,13 @@ async def find_user_by_email(records: Records, email: str) -> tuple[UUID, User] 
     """Search every provider group for the user with this e-mail (an operator's tool)."""
     digest = email_digest(records, email)
     for organisation in await organisations(records):
-        found = await records.find_by_summary(organisation["id"], "users", "email_digest", digest)
+        own = Binding.tenant(organisation["id"])
+        found = await records.find_by_summary(
+            organisation["id"], "users", "email_digest", digest, binding=own
+        )
         if found:
             user, _version, _events = await records.load(
-                organisation["id"], USERS, found[0].record_id
+                organisation["id"], USERS, found[0].record_id, binding=own
             )
             return organisation["id"], user
     return None
@@ -116,13 +120,15 @@ async def all_users(records: Records) -> list[dict[str, Any]]:
 
     out = []
     for organisation in await organisations(records):
-        cursor = None
+        cursor, own = None, Binding.tenant(organisation["id"])
         while True:
             page, cursor = await records.page(
-                organisation["id"], ListQuery("users", cursor=cursor, limit=200)
+                organisation["id"], ListQuery("users", cursor=cursor, limit=200), binding=own
             )
             for row in page:
-                user, _v, _e = await records.load(organisation["id"], USERS, row.record_id)
+                user, _v, _e = await records.load(
+                    organisation["id"], USERS, row.record_id, binding=own
+                )
                 out.append(describe_user(user, organisation))
             if cursor is None:
                 break

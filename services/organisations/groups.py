@@ -14,18 +14,20 @@ from services.incidents import notifications as incident_rules
 from services.kernel.decider import Context, Decider, RecordIndex
 from services.kernel.errors import InvalidCommand, InvalidTransition
 from services.kernel.events import Event
+from services.kernel.tenant_settings import TenantSetting, defaults
 from services.organisations.events import ProviderGroupRegistered, ProviderGroupSettingsChanged
 from services.views import thresholds as dashboard_thresholds
 
-#: Tenant settings and their defaults. Deadlines and thresholds are policy, not constants; each
-#: context declares the settings it reads, and a provider group may change any of them.
-DEFAULT_SETTINGS: Mapping[str, int | float | str | bool] = {
-    **incident_rules.DEFAULTS,
-    **alert_rules.DEFAULTS,
-    complaints.ACKNOWLEDGE_SETTING: complaints.DEFAULT_ACKNOWLEDGE_WORKING_DAYS,
-    complaints.RESPONSE_SETTING: complaints.DEFAULT_RESPONSE_WORKING_DAYS,
-    **dashboard_thresholds.DEFAULTS,
+#: Tenant settings, each with its default and bounds. Deadlines and thresholds are policy, not
+#: constants; each context declares the settings it reads, and a provider group may change any
+#: of them within their bounds (services/kernel/tenant_settings.py).
+SETTINGS: Mapping[str, TenantSetting] = {
+    **incident_rules.SETTINGS,
+    **alert_rules.SETTINGS,
+    **complaints.SETTINGS,
+    **dashboard_thresholds.SETTINGS,
 }
+DEFAULT_SETTINGS: Mapping[str, int | float | str | bool] = defaults(SETTINGS)
 
 
 class RegisterProviderGroup(msgspec.Struct, frozen=True, kw_only=True):
@@ -49,21 +51,13 @@ def decide_group(command: object, state: ProviderGroup | None, context: Context)
             return [ProviderGroupRegistered(group_id=group_id, name=name)]
         case ChangeSettings(settings=changes), ProviderGroup():
             for key, value in changes.items():
-                if key not in DEFAULT_SETTINGS:
+                if key not in SETTINGS:
                     raise InvalidCommand(f"settings.{key}", "not a setting")
-                if type(value) is not type(DEFAULT_SETTINGS[key]) or (
-                    isinstance(value, int) and value < 0
-                ):
-                    raise InvalidCommand(f"settings.{key}", _expected(DEFAULT_SETTINGS[key]))
+                if (refused := SETTINGS[key].refusal(value)) is not None:
+                    raise InvalidCommand(f"settings.{key}", refused)
             dashboard_thresholds.check({**state.settings, **changes})
             return [ProviderGroupSettingsChanged(settings=changes)]
     raise InvalidTransition(f"{type(command).__name__} is not possible now")
-
-
-def _expected(default: object) -> str:
-    if isinstance(default, float):
-        return "must be a decimal number such as 0.9"
-    return "must be a whole number of 0 or more"
 
 
 def evolve_group(state: ProviderGroup | None, event: Event) -> ProviderGroup:

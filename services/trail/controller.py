@@ -110,6 +110,7 @@ async def inclusion_proof(
         event_id,
         in_scope,
         datetime.now(UTC),
+        binding=principal.binding,
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from eventstore import chain, subjects
+from eventstore.binding import Binding
 from eventstore.crypto import decrypt_fields
 from eventstore.model import REDACTED
 from eventstore.reading import EVENT_COLUMNS, decode_rows
@@ -23,7 +24,8 @@ from eventstore.verify import row_envelope
 from services.frameworks.catalogue import default_catalogue
 from services.kernel.errors import InvalidCommand, RecordNotFound
 from services.kernel.handling import Records
-from services.organisations.directory import organisation_name, organisations
+from services.kernel.tenants import provider_tenants
+from services.organisations.directory import organisation_name
 from services.trail.heads import Trail, TrailKey, read_trail, sign_head, snapshot
 from services.trail.pack import PackEvent, as_json, assemble
 from services.trail.summary import summary_html
@@ -61,7 +63,9 @@ async def build_pack(records: Records, key: TrailKey, request: PackRequest, now:
     """The pack as zip bytes. RecordNotFound if the home is not one of the tenant's."""
     request.check()
     tenant, pool = request.tenant_id, records.store.pool
-    home = await records.find(tenant, "locations", request.location_id)
+    home = await records.find(
+        tenant, "locations", request.location_id, binding=Binding.tenant(tenant)
+    )
     if home is None:
         raise RecordNotFound("locations", request.location_id)
     head = await sign_head(pool, key, tenant, now)
@@ -164,9 +168,8 @@ def _readme(facts: dict[str, Any], count: int, request: PackRequest) -> str:
 
 async def tenant_of_location(records: Records, location_id: UUID) -> UUID | None:
     """Which provider group a home belongs to (for the operator's `caretrail export`)."""
-    for organisation in await organisations(records):
-        if organisation["kind"] == "provider" and await records.find(
-            organisation["id"], "locations", location_id
-        ):
-            return UUID(str(organisation["id"]))
+    for tenant_id in await provider_tenants(records.store.pool):
+        own = Binding.tenant(tenant_id)
+        if await records.find(tenant_id, "locations", location_id, binding=own):
+            return tenant_id
     return None

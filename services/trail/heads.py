@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from eventstore.chain import format_timestamp
-from eventstore.connection import ConnectionSource, raw_connection
-from eventstore.schema import TENANT_SETTING
+from eventstore.connection import ConnectionSource, tenant_transaction
+from services.kernel.tenants import provider_tenants
 from services.trail.merkle import MerkleTree
 from services.trail.verify_pack import HEAD_KIND, head_message, key_id
 
@@ -161,8 +161,7 @@ async def _sign_once(
 async def snapshot(pool: ConnectionSource, tenant_id: UUID) -> AsyncIterator[Any]:
     """One repeatable-read transaction bound to the tenant: the events and heads read in it
     are one consistent state of the trail."""
-    async with raw_connection(pool) as conn, conn.transaction(isolation="repeatable_read"):
-        await conn.execute("SELECT set_config($1, $2, true)", TENANT_SETTING, str(tenant_id))
+    async with tenant_transaction(pool, tenant_id, isolation="repeatable_read") as conn:
         yield conn
 
 
@@ -208,14 +207,8 @@ def _document(row: Any) -> dict[str, Any]:
 async def sign_every_head(pool: ConnectionSource, key: TrailKey, now: datetime) -> dict[UUID, int]:
     """Sign each provider group's current head (the scheduled job); seq signed, by tenant.
     A tenant whose chain cannot be read whole is skipped and logged, the others still signed."""
-    async with raw_connection(pool) as conn:
-        tenants = await conn.fetch(
-            "SELECT organisation_id FROM organisations WHERE kind = 'provider'"
-            " ORDER BY organisation_id"
-        )
     signed = {}
-    for row in tenants:
-        tenant_id = UUID(str(row["organisation_id"]))
+    for tenant_id in await provider_tenants(pool):
         try:
             head = await sign_head(pool, key, tenant_id, now)
         except TrailCorrupted:

@@ -10,7 +10,8 @@ from typing import Any
 from uuid import UUID
 
 from eventstore import chain
-from eventstore.connection import ConnectionSource, tenant_transaction
+from eventstore.binding import Binding
+from eventstore.connection import ConnectionSource, bound_transaction
 from eventstore.reading import EVENT_COLUMNS
 from eventstore.verify import row_envelope
 from services.kernel.errors import InvalidCommand, RecordNotFound
@@ -39,9 +40,13 @@ async def inclusion_proof(
     event_id: UUID,
     in_scope: ScopeCheck,
     now: datetime,
+    *,
+    binding: Binding,
 ) -> dict[str, Any]:
-    """The event's envelope, its chain hash and the audit path from it to a signed head."""
-    async with tenant_transaction(pool, tenant_id) as conn:  # the caller's own view of events
+    """The event's envelope, its chain hash and the audit path from it to a signed head. The
+    event is looked up as `binding` may see it (an external viewer: granted homes' events only);
+    the audit path, made of chain hashes only, from the whole trail."""
+    async with bound_transaction(pool, binding) as conn:
         row = await conn.fetchrow(
             f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND event_id = $2",
             tenant_id,

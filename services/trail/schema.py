@@ -26,7 +26,8 @@ def grants(app_role: str) -> str:
     return f"GRANT SELECT, INSERT ON signed_heads TO {app_role};\n"
 
 
-def upgrade_sql(app_role: str) -> list[str]:
+def schema_sql(app_role: str) -> list[str]:
+    """The table as it is now, one statement each (infra/schema.py)."""
     parts = [
         TABLES,
         immutability_triggers("signed_heads"),
@@ -34,6 +35,3 @@ def upgrade_sql(app_role: str) -> list[str]:
         grants(app_role),
     ]
     return [statement for part in parts for statement in split_statements(part)]
-
-
-DOWNGRADE_SQL = ["DROP TABLE IF EXISTS signed_heads"]

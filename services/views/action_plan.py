@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import FromQuery
 
+from eventstore.binding import Binding
 from services.actions.decide import DECIDER as ACTIONS
 from services.actions.state import ActionState
 from services.http.principal import Principal
@@ -65,7 +66,7 @@ def in_plan_order(actions: Sequence[PlannedAction]) -> list[PlannedAction]:
 
 
 async def _indexed_actions(
-    records: Records, tenant_id: UUID, homes: Sequence[UUID] | None
+    records: Records, tenant_id: UUID, homes: Sequence[UUID] | None, binding: Binding
 ) -> list[IndexedRecord]:
     found: list[IndexedRecord] = []
     cursor = None
@@ -73,22 +74,29 @@ async def _indexed_actions(
         query = ListQuery(
             collection=ACTIONS.collection, within_locations=homes, cursor=cursor, limit=_PAGE
         )
-        page, cursor = await records.page(tenant_id, query)
+        page, cursor = await records.page(tenant_id, query, binding=binding)
         found += page
         if cursor is None:
             return found
 
 
 async def action_plan_of(
-    records: Records, tenant_id: UUID, homes: Sequence[UUID] | None, as_of: datetime | None
+    records: Records,
+    tenant_id: UUID,
+    homes: Sequence[UUID] | None,
+    as_of: datetime | None,
+    *,
+    binding: Binding,
 ) -> list[PlannedAction]:
     """Every action of these homes, each stream folded as of `as_of` (now if None); actions
     raised after that moment are left out. One stream read per action: fine for a home's or a
     group's plan (tens to hundreds); a versioned projection would serve thousands."""
     plan = []
-    for row in await _indexed_actions(records, tenant_id, homes):
+    for row in await _indexed_actions(records, tenant_id, homes, binding):
         try:
-            state, version, _ = await records.load(tenant_id, ACTIONS, row.record_id, as_of=as_of)
+            state, version, _ = await records.load(
+                tenant_id, ACTIONS, row.record_id, binding=binding, as_of=as_of
+            )
         except RecordNotFound:
             continue  # raised after as_of
         plan.append(planned(state, version))
@@ -116,5 +124,7 @@ async def action_plan(
         )
     await up_to_date(request, principal.tenant_id)
     homes = await homes_in_view(records, principal, location_id)
-    actions = await action_plan_of(records, principal.tenant_id, homes, as_of)
+    actions = await action_plan_of(
+        records, principal.tenant_id, homes, as_of, binding=principal.binding
+    )
     return ActionPlan(location_id=location_id, as_of=as_of, actions=actions)

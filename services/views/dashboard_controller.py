@@ -13,13 +13,12 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
-from eventstore.connection import tenant_transaction
+from eventstore.connection import bound_transaction
 from projections.home_dashboard import empty
 from projections.home_dashboard_figures import home_figures
 from projections.home_dashboard_overview import group_overview
 from projections.home_dashboard_reading import home_documents, home_summaries
 from projections.home_dashboard_summary import overview_figures
-from services.access.binding import as_system
 from services.alerts.dashboard import add_open_alerts
 from services.complaints.dates import today_in_england
 from services.http.principal import Principal
@@ -33,18 +32,20 @@ from services.views.thresholds import Thresholds, thresholds
 
 async def _caught_up(request: Request[Any, Any, Any], tenant_id: UUID) -> Any:
     """The projection runner, once it has applied every event of the tenant: a read then shows
-    every write before it (cheap when nothing is new; the worker keeps the lag small)."""
+    every write before it (cheap when nothing is new; the worker keeps the lag small). The
+    runner is the system's work, bound to the tenant whoever asked; nothing of it is returned."""
     runner = request.app.state.runner
-    with as_system():  # the system's work, even when an external viewer asked
-        await runner.catch_up(tenant_id)
+    await runner.catch_up(tenant_id)
     return runner
 
 
-async def _thresholds(request: Request[Any, Any, Any], tenant_id: UUID) -> Thresholds:
-    """The tenant's RAG boundaries (settings `dashboard.*` over their defaults)."""
+async def _thresholds(request: Request[Any, Any, Any], principal: Principal) -> Thresholds:
+    """The tenant's RAG boundaries (settings `dashboard.*` over their defaults), as the caller
+    may read them: an external viewer, who may not read the group's settings, gets the
+    defaults."""
     records: Records = request.app.state.records
-    async with tenant_transaction(records.store.pool, tenant_id) as conn:
-        return thresholds(await load_settings(conn, tenant_id, records))
+    async with bound_transaction(records.store.pool, principal.binding) as conn:
+        return thresholds(await load_settings(conn, principal.tenant_id, records))
 
 
 @get(
@@ -61,11 +62,18 @@ async def home_dashboard(
     principal: NamedDependency[Principal],
 ) -> HomeDashboard:
     runner = await _caught_up(request, principal.tenant_id)
-    documents = await home_documents(runner.store.pool, principal.tenant_id, [record_id])
+    documents = await home_documents(
+        runner.store.pool, principal.tenant_id, [record_id], binding=principal.binding
+    )
     doc = documents.get(str(record_id)) or empty(str(record_id))
-    rated = await _thresholds(request, principal.tenant_id)
+    rated = await _thresholds(request, principal)
     figures = home_figures(doc, today_in_england(), datetime.now(UTC), rated)
-    await add_open_alerts(request.app.state.records.store.pool, principal.tenant_id, [figures])
+    await add_open_alerts(
+        request.app.state.records.store.pool,
+        principal.tenant_id,
+        [figures],
+        binding=principal.binding,
+    )
     return msgspec.convert(figures, HomeDashboard)
 
 
@@ -82,16 +90,20 @@ async def overview(
     detail: Annotated[Literal["statements"] | None, QueryParameter()] = None,
 ) -> GroupOverview:
     runner = await _caught_up(request, principal.tenant_id)
-    summaries = await home_summaries(runner.store.pool, principal.tenant_id, principal.scope)
+    summaries = await home_summaries(
+        runner.store.pool, principal.tenant_id, principal.scope, binding=principal.binding
+    )
     scope = None if principal.scope is None else {str(h) for h in principal.scope}
     today, now = today_in_england(), datetime.now(UTC)
-    rated = await _thresholds(request, principal.tenant_id)
+    rated = await _thresholds(request, principal)
     homes = [
         overview_figures(summary, today, now, rated, statements=detail == "statements")
         for home_id, summary in summaries.items()
         if summary["registered"] and not summary["closed"] and (scope is None or home_id in scope)
     ]
-    await add_open_alerts(request.app.state.records.store.pool, principal.tenant_id, homes)
+    await add_open_alerts(
+        request.app.state.records.store.pool, principal.tenant_id, homes, binding=principal.binding
+    )
     overview = group_overview(homes, statements=detail == "statements")
     return msgspec.convert({**overview, "thresholds": rated.described()}, GroupOverview)
 

@@ -148,7 +148,11 @@ async def evidence(
     await up_to_date(request, principal.tenant_id)
     homes = await homes_in_view(records, principal, location_id)
     events = await events_at_homes(
-        records.store, principal.tenant_id, homes, types=EVIDENCE_EVENT_TYPES
+        records.store,
+        principal.tenant_id,
+        homes,
+        types=EVIDENCE_EVENT_TYPES,
+        binding=principal.binding,
     )
     found = evidence_for(events, quality_statement)
     categories = [

@@ -9,8 +9,6 @@ from uuid import UUID
 from litestar import Request
 from litestar.exceptions import ServiceUnavailableException, ValidationException
 
-from services.access.binding import as_system
-
 MIN_SEQ_HEADER = "caretrail-min-seq"
 #: How long a read waits for its projections before answering 503.
 WAIT_BOUND_SECONDS = 2.0
@@ -35,15 +33,14 @@ async def up_to_date(request: Request[Any, Any, Any], tenant_id: UUID) -> None:
     min_seq = min_seq_of(request)
     if min_seq is None:
         # The worker sweeps every few seconds; until dramatiq nudges make the background lag
-        # small, a read catches its tenant up first (cheap when nothing is new).
-        with as_system():  # the system's work, even when an external viewer asked
-            await runner.catch_up(tenant_id)
+        # small, a read catches its tenant up first (cheap when nothing is new). The runner is
+        # the system's work, bound to the tenant whoever asked; nothing of it is returned.
+        await runner.catch_up(tenant_id)
         return
     try:
         async with asyncio.timeout(WAIT_BOUND_SECONDS):
-            with as_system():
-                await runner.catch_up(tenant_id)
-                lags = await runner.lag(tenant_id)
+            await runner.catch_up(tenant_id)
+            lags = await runner.lag(tenant_id)
     except TimeoutError:
         raise ServiceUnavailableException(
             f"the views have not reached seq {min_seq} yet; retry shortly"

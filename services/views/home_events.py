@@ -1,4 +1,4 @@
-"""Reading a home's events straight from the log (index `events_location_idx`), tenant bound."""
+"""Reading a home's events straight from the log (index `events_location_idx`), reader bound."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from datetime import datetime
 from uuid import UUID
 
 from eventstore import EventStore, RecordedEvent
-from eventstore.connection import tenant_transaction
+from eventstore.binding import Binding
+from eventstore.connection import bound_transaction
 from eventstore.reading import EVENT_COLUMNS, decode_rows
 
 _AT_HOMES = f"""
@@ -32,10 +33,12 @@ async def events_at_homes(
     recorded_to: datetime | None = None,
     after_seq: int = 0,
     limit: int = 100_000,
+    binding: Binding,
 ) -> list[RecordedEvent]:
-    """The events of these homes (None: every home of the tenant), in `seq` order. Row-level
-    security binds the tenant as well as the WHERE clause, so no other tenant's row is read."""
-    async with tenant_transaction(store.pool, tenant_id) as conn:
+    """The events of these homes (None: every home of the tenant), in `seq` order, as `binding`
+    may see them. Row-level security binds the reader as well as the WHERE clause, so no other
+    tenant's row (and, for an external viewer, no home it was not granted) is read."""
+    async with bound_transaction(store.pool, binding) as conn:
         rows = await conn.fetch(
             _AT_HOMES,
             tenant_id,

@@ -17,7 +17,10 @@ async def homes_in_view(
     one, the caller's scope (None: every home of the group)."""
     if location_id is None:
         return principal.scope
-    if await records.find(principal.tenant_id, "locations", location_id) is None:
+    found = await records.find(
+        principal.tenant_id, "locations", location_id, binding=principal.binding
+    )
+    if found is None:
         raise RecordNotFound("locations", location_id)
     principal.require_location(location_id, "locations", location_id)
     return [location_id]

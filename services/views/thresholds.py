@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any, Literal
 
 from services.kernel.errors import InvalidCommand
+from services.kernel.tenant_settings import TenantSetting, defaults
 
 Rag = Literal["green", "amber", "red"]
 
@@ -29,13 +30,22 @@ COUNTED: Mapping[str, tuple[int, int]] = {
     "red_audits": (1, 2),
 }
 
-#: Tenant settings the dashboards read, and the value each takes when the tenant has not set it.
-DEFAULTS: Mapping[str, int | float] = {
-    COMPLIANCE_GREEN: 0.9,
-    COMPLIANCE_AMBER: 0.75,
-    **{f"dashboard.{name}_amber_at": amber for name, (amber, _) in COUNTED.items()},
-    **{f"dashboard.{name}_red_at": red for name, (_, red) in COUNTED.items()},
+#: Tenant settings the dashboards read: the value each takes when the tenant has not set it,
+#: and the bounds of any it sets (`check` then asks that they can all hold at once).
+MAX_COUNT = 100_000
+SETTINGS: Mapping[str, TenantSetting] = {
+    COMPLIANCE_GREEN: TenantSetting(0.9, 0.0, 1.0),
+    COMPLIANCE_AMBER: TenantSetting(0.75, 0.0, 1.0),
+    **{
+        f"dashboard.{name}_amber_at": TenantSetting(amber, 0, MAX_COUNT)
+        for name, (amber, _) in COUNTED.items()
+    },
+    **{
+        f"dashboard.{name}_red_at": TenantSetting(red, 0, MAX_COUNT)
+        for name, (_, red) in COUNTED.items()
+    },
 }
+DEFAULTS: Mapping[str, int | float] = defaults(SETTINGS)
 
 
 @dataclass(frozen=True, slots=True)

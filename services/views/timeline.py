@@ -103,6 +103,7 @@ async def location_timeline(
         recorded_to=date_to,
         after_seq=after_seq,
         limit=limit,
+        binding=principal.binding,
     )
     entries = [timeline_entry(e, collection_of) for e in events]
     more = len(entries) == limit

@@ -243,7 +243,11 @@ async def trends(
     await up_to_date(request, principal.tenant_id)
     homes = await homes_in_view(records, principal, location_id)
     events = await events_at_homes(
-        records.store, principal.tenant_id, homes, types=METRIC_EVENT_TYPES[metric]
+        records.store,
+        principal.tenant_id,
+        homes,
+        types=METRIC_EVENT_TYPES[metric],
+        binding=principal.binding,
     )
     today = local_date(datetime.now(UTC))
     return Trend(

@@ -26,6 +26,7 @@ import asyncpg
 import httpx
 import pytest
 
+from eventstore.binding import Binding, bind
 from eventstore.reading import EVENT_COLUMNS
 from infra.database import asyncpg_dsn
 from projections import PROJECTIONS, Runner
@@ -81,7 +82,7 @@ async def raw_read(app_dsn: str, tenant_id: UUID, batch: int) -> tuple[int, floa
     try:
         started, after, count = time.perf_counter(), 0, 0
         async with conn.transaction():
-            await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
+            await bind(conn, Binding.tenant(tenant_id))
             while True:
                 rows = await conn.fetch(_READ, tenant_id, after, batch)
                 if not rows:

@@ -243,7 +243,7 @@ async def generate_group(
             writer.seq,
             writer.previous,
         )
-        # Each stream's head, as the append functions keep it (eventstore/stream_heads_sql.py).
+        # Each stream's head, as the append functions keep it (eventstore/append_sql.py).
         await conn.execute(
             "INSERT INTO stream_heads (tenant_id, stream_id, stream_type, version)"
             " SELECT DISTINCT ON (stream_id) tenant_id, stream_id, stream_type, version"

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from eventstore import REDACTED
+from eventstore.binding import Binding
 from services.alerts.delivery_attempt import Courier, DeliveryConfig, attempt
 from services.alerts.delivery_fanout import fan_out
 from services.alerts.subscriptions import SUBSCRIPTIONS
@@ -97,7 +98,7 @@ async def test_cancelling_erases_the_secret_and_the_address(
     read = await http.get(f"/subscriptions/{mailed['id']}", headers=group.auth())
     assert read.json()["record"]["address"] == REDACTED
     state, _version, _events = await records.load(
-        group.tenant_id, SUBSCRIPTIONS, UUID(hooked["id"])
+        group.tenant_id, SUBSCRIPTIONS, UUID(hooked["id"]), binding=Binding.tenant(group.tenant_id)
     )
     assert state.secret == REDACTED and hooked["secret"] != REDACTED
 

@@ -13,6 +13,7 @@ import asyncpg
 import httpx
 import pytest_asyncio
 
+from eventstore.binding import Binding, bind
 from infra.database import asyncpg_dsn
 from services.kernel.handling import Records
 from services.trail.heads import TrailKey, sign_every_head, sign_head
@@ -169,19 +170,15 @@ async def test_signed_heads_are_append_only_and_tenant_isolated(
     conn = await asyncpg.connect(asyncpg_dsn(live_api.database.app))
     try:
         async with conn.transaction():
-            await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(uuid4()))
+            await bind(conn, Binding.tenant(uuid4()))
             assert await conn.fetchval("SELECT count(*) FROM signed_heads") == 0
         async with conn.transaction():
-            await conn.execute(
-                "SELECT set_config('app.tenant_id', $1, true)", str(trail_group.tenant_id)
-            )
+            await bind(conn, Binding.tenant(trail_group.tenant_id))
             assert await conn.fetchval("SELECT count(*) FROM signed_heads") >= 1
         for statement in ("UPDATE signed_heads SET seq = seq", "DELETE FROM signed_heads"):
             try:
                 async with conn.transaction():
-                    await conn.execute(
-                        "SELECT set_config('app.tenant_id', $1, true)", str(trail_group.tenant_id)
-                    )
+                    await bind(conn, Binding.tenant(trail_group.tenant_id))
                     await conn.execute(statement)
             except asyncpg.PostgresError:
                 continue

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import asyncpg
 
-from eventstore.schema import TENANT_SETTING
+from eventstore.binding import Binding, bind
 from infra.database import asyncpg_dsn
 
 
@@ -25,4 +25,4 @@ async def connected(url: str) -> AsyncIterator[Any]:
 
 async def bind_tenant(conn: Any, tenant_id: UUID) -> None:
     """Bind `tenant_id` to the current transaction, exactly as the event store does."""
-    await conn.execute("SELECT set_config($1, $2, true)", TENANT_SETTING, str(tenant_id))
+    await bind(conn, Binding.tenant(tenant_id))

@@ -22,10 +22,11 @@ from eventstore import (
     StreamTypeMismatch,
     verify_chain,
 )
-from eventstore.append_many_sql import DOWNGRADE_0010, SIGNATURE, upgrade_0010
+from eventstore.append_many_sql import SIGNATURE
 from infra.database import open_database
 from tests.conftest import MigratedDatabase
 from tests.integration.direct_sql import connected
+from tests.migrations import revision
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -362,14 +363,15 @@ async def test_the_held_connection_survives_being_killed_and_is_given_back_on_cl
 async def test_migration_0010_downgrades_and_upgrades(database: MigratedDatabase) -> None:
     """Inside a transaction that is rolled back, so the session's database keeps 0010's."""
     app_role = f'"{database.settings.app_role}"'
+    migration = revision("0010_group_commit")
     exists = "SELECT to_regprocedure($1) IS NOT NULL"
     async with connected(database.owner) as conn:
         try:
             async with conn.transaction():
-                for statement in DOWNGRADE_0010:
+                for statement in migration.DOWNGRADE:
                     await conn.execute(statement)
                 assert await conn.fetchval(exists, SIGNATURE) is False
-                for statement in upgrade_0010(app_role):
+                for statement in migration.upgrade_sql(app_role):
                     await conn.execute(statement)
                 assert await conn.fetchval(exists, SIGNATURE) is True
                 granted = await conn.fetchval(

@@ -12,9 +12,9 @@ import pytest
 import pytest_asyncio
 
 from eventstore import ConcurrencyError, EventStore, NewEvent, StreamRef, verify_chain
-from eventstore.append_sql import RESTORED_0009, REVISED_0009
 from infra.database import asyncpg_dsn, open_database
 from tests.conftest import MigratedDatabase
+from tests.migrations import revision
 
 RACERS = 40
 
@@ -98,7 +98,8 @@ async def test_migration_0009_downgrades_and_upgrades_and_both_functions_append(
     try:
         async with conn.transaction():
             seqs = []
-            for statements in (RESTORED_0009, REVISED_0009):
+            migration = revision("0009_append_path")
+            for statements in (migration.DOWNGRADE, migration.UPGRADE):
                 for statement in statements:
                     await conn.execute(statement)
                 seqs.append(await conn.fetchval(call, tenant, uuid4(), uuid4(), bytes(32)))

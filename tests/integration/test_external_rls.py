@@ -5,6 +5,7 @@ with nothing bound nothing is seen."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -15,6 +16,8 @@ import asyncpg
 import pytest
 
 from eventstore import EventStore
+from eventstore.binding import Binding, bind
+from eventstore.connection import raw_connection
 from projections import PROJECTIONS, Runner
 from services import catalog
 from services.access.grants import GRANTS, GrantAccess, RevokeAccess
@@ -112,9 +115,7 @@ async def visible(url: str, organisation: UUID | None) -> dict[str, set[tuple[st
     """What the role sees of each table in one transaction with `organisation` bound."""
     async with connected(url) as conn, conn.transaction():
         if organisation is not None:
-            await conn.execute(
-                "SELECT set_config($1, $2, true)", EXTERNAL_SETTING, str(organisation)
-            )
+            await bind(conn, Binding.external(organisation))
         return {
             "events": await rows(conn, "SELECT tenant_id, location_id, stream_type FROM events"),
             "records": await rows(conn, "SELECT tenant_id, location_id, collection FROM records"),
@@ -240,9 +241,7 @@ async def test_an_external_binding_cannot_write_and_does_not_widen_a_tenant(
     async with connected(database.app) as conn:
         with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
             async with conn.transaction():
-                await conn.execute(
-                    "SELECT set_config($1, $2, true)", EXTERNAL_SETTING, str(council)
-                )
+                await bind(conn, Binding.external(council))
                 await conn.execute(
                     "INSERT INTO records (tenant_id, collection, record_id, location_id, status,"
                     " version, created_at, updated_at) VALUES ($1, 'actions', $2, $3, 'open', 1,"
@@ -257,28 +256,31 @@ async def test_an_external_binding_cannot_write_and_does_not_widen_a_tenant(
         assert tenants == {(str(a.tenant_id),)}
 
 
-async def test_an_external_request_binds_the_organisation_never_the_tenant(
+async def test_an_external_viewer_is_bound_as_its_organisation_never_the_tenant(
     store: EventStore,
 ) -> None:
-    from eventstore.connection import tenant_transaction
-    from services.access.binding import as_system, bind_viewer, request_scope
+    """What `Principal.binding` binds, read back from PostgreSQL: an external viewer reading a
+    provider is bound as its organisation (never as that tenant), reading its own users as its
+    own tenant; a provider's user as their tenant. Each binding ends with its transaction."""
+    from services.access.binding import bind_viewer
+    from services.http.principal import Principal
 
     provider_tenant, council, user = uuid4(), uuid4(), uuid4()
     settings = "SELECT current_setting('app.tenant_id', true), current_setting($1, true)"
 
-    async def bound(tenant: UUID) -> tuple[str | None, str | None]:
-        async with tenant_transaction(store.pool, tenant) as conn:
-            row = await conn.fetchrow(settings, EXTERNAL_SETTING)
-            return row[0] or None, row[1] or None
+    async def bound(binding: Binding) -> tuple[str | None, str | None]:
+        async with raw_connection(store.pool) as conn:
+            async with conn.transaction():
+                await bind(conn, binding)
+                row = await conn.fetchrow(settings, EXTERNAL_SETTING)
+            after = await conn.fetchrow(settings, EXTERNAL_SETTING)
+        assert not after[0] and not after[1]  # nothing outlives the transaction
+        return row[0] or None, row[1] or None
 
-    with request_scope():
-        assert await bound(provider_tenant) == (str(provider_tenant), None)  # not external yet
-        bind_viewer(council, "local_authority", user)
-        assert await bound(provider_tenant) == (None, str(council))
-        assert await bound(council) == (str(council), None)  # its own users
-        with as_system():
-            assert await bound(provider_tenant) == (str(provider_tenant), None)
-        assert await bound(provider_tenant) == (None, str(council))
-    assert await bound(provider_tenant) == (str(provider_tenant), None)
+    viewer = Principal(user, council, "local_authority", (), (), viewing=provider_tenant)
+    assert await bound(viewer.binding) == (None, str(council))
+    assert await bound(dataclasses.replace(viewer, viewing=None).binding) == (str(council), None)
+    staff = Principal(user, provider_tenant, "provider", ("staff",), ())
+    assert await bound(staff.binding) == (str(provider_tenant), None)
     with pytest.raises(RuntimeError):
         bind_viewer(council, "local_authority", user)  # outside a request: refused

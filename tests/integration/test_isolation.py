@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from eventstore import EventStore, NewEvent, StreamRef
-from eventstore.schema import ALL_TENANT_TABLES, APPEND_ONLY_TABLES
+from eventstore.schema import APPEND_ONLY_TABLES, TENANT_TABLES
 from tests.conftest import MigratedDatabase
 from tests.integration.direct_sql import bind_tenant, connected
 
@@ -86,17 +86,17 @@ async def test_with_no_tenant_bound_every_table_is_empty_and_refuses_rows(
 ) -> None:
     a, _ = two_tenants
     async with connected(database.superuser) as conn:
-        for table in ALL_TENANT_TABLES:
+        for table in TENANT_TABLES:
             assert await count_rows(conn, table, "tenant_id = $1", a) > 0, table
 
     async with connected(database.app) as conn:
-        for table in ALL_TENANT_TABLES:
+        for table in TENANT_TABLES:
             assert await count_rows(conn, table) == 0, table
         async with conn.transaction():
             await conn.execute(
                 "SELECT set_config('app.tenant_id', '', true)"
             )  # empty counts as unset
-            for table in ALL_TENANT_TABLES:
+            for table in TENANT_TABLES:
                 assert await count_rows(conn, table) == 0, table
         with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
             await conn.execute(
@@ -115,7 +115,7 @@ async def test_a_bound_tenant_sees_only_its_own_rows_in_every_table(
     async with connected(database.app) as conn:
         async with conn.transaction():
             await bind_tenant(conn, a)
-            for table in ALL_TENANT_TABLES:
+            for table in TENANT_TABLES:
                 assert await count_rows(conn, table, "tenant_id = $1", a) > 0, table
                 assert await count_rows(conn, table, "tenant_id = $1", b) == 0, table
                 assert await count_rows(conn, table, "tenant_id <> $1", a) == 0, table
@@ -123,7 +123,7 @@ async def test_a_bound_tenant_sees_only_its_own_rows_in_every_table(
             async with conn.transaction():
                 await bind_tenant(conn, a)
                 await insert_event(conn, b, seq=10_000)
-        # set_config(..., true) ends with its transaction: so the next one here sees nothing
+        # SET LOCAL ends with its transaction: so the next one here sees nothing
         assert await count_rows(conn, "events") == 0
 
 
@@ -182,7 +182,7 @@ async def test_the_catalog_forces_row_level_security_and_grants_the_app_only_wha
             " WHERE c.oid = 'events'::regclass"
         )
 
-    assert {t["relname"] for t in tables} >= set(ALL_TENANT_TABLES)
+    assert {t["relname"] for t in tables} >= set(TENANT_TABLES)
     for t in tables:
         assert (t["relname"], t["relrowsecurity"], t["relforcerowsecurity"]) == (
             t["relname"],

@@ -1,4 +1,4 @@
-"""stream_heads (migration 0012, eventstore/stream_heads_sql.py): every append path checks and
+"""stream_heads (migration 0012; eventstore/append_sql.py says why): every append path checks and
 advances its stream's head without reading the tenant's events, the heads always equal what
 events holds, the migration fills them from existing events, and `verify` names a stream whose
 versions skip."""
@@ -23,11 +23,11 @@ from eventstore import (
     verify_chain,
 )
 from eventstore.append_many_sql import APPEND_MANY
-from eventstore.stream_heads_sql import DOWNGRADE_0012, upgrade_0012
 from eventstore.verify import VERSION_GAP
 from infra.database import asyncpg_dsn
 from tests.conftest import MigratedDatabase
 from tests.integration.direct_sql import bind_tenant, connected
+from tests.migrations import revision
 
 
 def note(n: int = 0) -> list[NewEvent]:
@@ -190,6 +190,7 @@ async def test_migration_0012_fills_heads_from_events_and_downgrades(
 ) -> None:
     """Inside a transaction that is rolled back, so the session's database keeps 0012's."""
     app_role = f'"{database.settings.app_role}"'
+    migration = revision("0012_stream_heads")
     tenant, first, second = uuid4(), uuid4(), uuid4()
     call = (
         "SELECT stream_version FROM eventstore_append_one($1, 'note', $2, $3, NULL, NULL, '{}',"
@@ -199,7 +200,7 @@ async def test_migration_0012_fills_heads_from_events_and_downgrades(
     try:
         with pytest.raises(_RollBack):
             async with conn.transaction():
-                for statement in DOWNGRADE_0012:
+                for statement in migration.DOWNGRADE:
                     await conn.execute(statement)
                 assert await conn.fetchval("SELECT to_regclass('stream_heads')") is None
                 # 0009's function, which finds the version in events.
@@ -207,7 +208,7 @@ async def test_migration_0012_fills_heads_from_events_and_downgrades(
                     for version in range(count):
                         await conn.fetchval(call, tenant, stream, version, uuid4(), bytes(32))
 
-                for statement in upgrade_0012(app_role):
+                for statement in migration.upgrade_sql(app_role):
                     await conn.execute(statement)
                 await bind_tenant(conn, tenant)
                 heads = await conn.fetch(

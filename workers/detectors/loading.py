@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from eventstore.binding import Binding
 from eventstore.connection import tenant_transaction
 from projections import Runner
 from projections.detector_facts import DETECTOR_FACTS, empty
@@ -23,7 +24,9 @@ async def load_group(
 ) -> GroupState:
     """The tenant's open homes, settings and deactivated users at `now` (projections are read as
     they stand: callers catch them up first when they need the latest events)."""
-    dashboards = await home_documents(records.store.pool, tenant_id)
+    dashboards = await home_documents(
+        records.store.pool, tenant_id, binding=Binding.tenant(tenant_id)
+    )
     facts = await runner.documents(tenant_id, DETECTOR_FACTS.name)
     settings = await tenant_settings(records, tenant_id)
     async with tenant_transaction(records.store.pool, tenant_id) as conn:
@@ -53,11 +56,13 @@ async def audit_questions(records: Records, tenant_id: UUID) -> dict[str, Questi
     cursor = None
     while True:
         page, cursor = await records.page(
-            tenant_id, ListQuery("audit-templates", cursor=cursor, limit=200)
+            tenant_id,
+            ListQuery("audit-templates", cursor=cursor, limit=200),
+            binding=Binding.tenant(tenant_id),
         )
         for row in page:
             template, _version, _events = await records.load(
-                tenant_id, TEMPLATE_DECIDER, row.record_id
+                tenant_id, TEMPLATE_DECIDER, row.record_id, binding=Binding.tenant(tenant_id)
             )
             for version in template.versions:  # a later version's wording wins
                 for q in version.questions:

@@ -5,19 +5,27 @@ from __future__ import annotations
 
 from alembic import op
 
-from services.http import auth_schema
-
 revision = "0006_auth"
 down_revision = "0005_alerts"
 branch_labels = None
 depends_on = None
 
+#: What this revision runs, one statement each, frozen: history never changes.
+UPGRADE = [
+    "CREATE INDEX records_login_digest_idx ON records (tenant_id, (summary ->> 'digest')) WHERE collection = 'identity-links'",
+]
+
+#: What its downgrade runs.
+DOWNGRADE = [
+    "DROP INDEX IF EXISTS records_login_digest_idx",
+]
+
 
 def upgrade() -> None:
-    for statement in auth_schema.UPGRADE_SQL:
+    for statement in UPGRADE:
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for statement in auth_schema.DOWNGRADE_SQL:
+    for statement in DOWNGRADE:
         op.execute(statement)
