@@ -12,10 +12,10 @@ from functools import cache
 from typing import Any
 
 from projections.projection import Document
-from services.complaints.dates import ENGLAND, local_date, working_days_between
 from services.frameworks.catalogue import default_catalogue
 from services.frameworks.errors import UnknownFramework, UnknownQualityStatement
 from services.incidents.events import CANDOUR_STEPS
+from services.kernel.calendar import ENGLAND, local_date, working_days_between
 from services.views.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 API = "/api/v1"

@@ -38,7 +38,7 @@ from projections.home_dashboard_figures import (
     rated_counts,
 )
 from projections.projection import Document
-from services.complaints.dates import local_date
+from services.kernel.calendar import local_date
 from services.views.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 SECTIONS = ("actions", "incidents", "complaints", "audits")

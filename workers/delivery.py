@@ -25,8 +25,8 @@ from projections.storage import organisation_ids
 from services.alerts.delivery_attempt import Courier, DeliveryConfig, attempt
 from services.alerts.delivery_email import SmtpConfig
 from services.alerts.delivery_fanout import fan_out, owe_digests
-from services.alerts.delivery_plan import ENGLAND
 from services.alerts.delivery_store import due
+from services.kernel.calendar import ENGLAND
 from services.kernel.handling import Records
 from workers.runtime import context
 

@@ -17,9 +17,9 @@ from projections.home_dashboard_reading import home_summaries
 from projections.home_dashboard_summary import overview_figures
 from services.access.binding import as_system, disclose
 from services.access.viewer import granted_homes
-from services.complaints.dates import today_in_england
 from services.http.principal import Principal
 from services.http.problems import problem_responses
+from services.kernel.calendar import today_in_england
 from services.kernel.errors import Forbidden
 
 

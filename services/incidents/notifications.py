@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -23,9 +22,7 @@ from services.incidents.events import (
     Severity,
     StatutoryRecipient,
 )
-from services.kernel.working_days import add_working_days
-
-ENGLAND = ZoneInfo("Europe/London")
+from services.kernel.calendar import ENGLAND, add_working_days
 
 #: Tenant settings the rules read, and the value each takes when the tenant has not set it.
 DEFAULTS: Mapping[str, int] = {

@@ -21,10 +21,10 @@ from projections.home_dashboard_reading import home_documents, home_summaries
 from projections.home_dashboard_summary import overview_figures
 from services.access.binding import as_system
 from services.alerts.dashboard import add_open_alerts
-from services.complaints.dates import today_in_england
 from services.http.principal import Principal
 from services.http.problems import problem_responses
 from services.http.records import visible_record
+from services.kernel.calendar import today_in_england
 from services.kernel.handling import Records
 from services.organisations.directory import load_settings
 from services.views.dashboard_schemas import GroupOverview, HomeDashboard

@@ -21,8 +21,8 @@ from services.alerts import delivery_store
 from services.alerts.delivery_attempt import Courier, DeliveryConfig, attempt
 from services.alerts.delivery_email import SmtpConfig
 from services.alerts.delivery_fanout import fan_out, owe_digests
-from services.alerts.delivery_plan import ENGLAND
 from services.alerts.subscriptions import SubscriptionFilters
+from services.kernel.calendar import ENGLAND
 from services.kernel.handling import Records
 from tests.alert_receivers import smtp_sink, webhook_receiver
 from tests.integration.alert_delivery_support import (
