@@ -35,6 +35,7 @@ from services.http.problems import EXCEPTION_HANDLERS, problem
 from services.kernel.handling import Records
 from services.organisations.directory import load_settings
 from services.trail.heads import TrailKey
+from services.views import governance
 from workers.nudge import nudge_after_writes, start_nudging, stop_nudging
 
 API_PREFIX = "/api/v1"
@@ -99,6 +100,7 @@ def api_router() -> Router:
         route_handlers=[
             *(record_routes.router(api) for api in catalog.RECORD_APIS),
             *catalog.HANDLERS,
+            *governance.HANDLERS,
         ],
         dependencies={"principal": Provide(current_principal)},
         guards=[authenticated, read_only_for_external_viewers],

@@ -1,10 +1,11 @@
-"""Every context's HTTP API and event types, in one list the composition root reads."""
+"""Every context's HTTP API and event types, in one list the composition root reads (the views
+over them are listed in services/views/governance.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from services.access import access_log, overview
+from services.access import access_log
 from services.access.controller import API as GRANTS_API
 from services.access.events import ExternalRecordsRead
 from services.actions.controller import API as ACTIONS_API
@@ -24,7 +25,6 @@ from services.kernel.events import Event, EventRegistry
 from services.organisations import controller as organisations
 from services.organisations.events import EVENTS as ORGANISATION_EVENTS
 from services.trail import controller as trail
-from services.views import dashboard_controller, governance
 
 RECORD_APIS: tuple[RecordApi[Any], ...] = (
     *organisations.APIS,
@@ -40,12 +40,9 @@ RECORD_APIS: tuple[RecordApi[Any], ...] = (
 HANDLERS: tuple[Any, ...] = (
     *organisations.HANDLERS,
     *frameworks.HANDLERS,
-    *governance.HANDLERS,
-    *dashboard_controller.HANDLERS,
     *alerts.HANDLERS,
     api_key_routes.ROUTER,
     subscriptions_controller.ROUTER,
-    *overview.HANDLERS,
     access_log.access_log,
     *trail.HANDLERS,
 )

@@ -21,13 +21,13 @@ from litestar.params import FromQuery
 
 from eventstore import RecordedEvent
 from services.frameworks.catalogue import default_catalogue
+from services.http.links import record_link
 from services.http.principal import Principal
 from services.http.problems import problem_responses
 from services.kernel.errors import InvalidCommand
 from services.kernel.handling import Records
 from services.views.freshness import up_to_date
 from services.views.home_events import events_at_homes
-from services.views.links import record_link
 from services.views.scope import homes_in_view
 
 AUDITS_CATEGORY, ACTIONS_CATEGORY = "processes", "outcomes"

@@ -1,4 +1,6 @@
-"""The group overview from every home's dashboard figures: key figures, ranking and heat maps.
+"""The group overview: each home's key figures from its stored summary (as of a day), then
+every home side by side with a ranking and heat maps. Read from summaries, never whole
+documents (projections/home_dashboard_summary.py says why).
 
 Ranking rule: homes with the most overdue actions + overdue incident notifications + red audits
 (templates whose latest audit is rated red) come first; ties go to the home named first.
@@ -7,14 +9,105 @@ Ranking rule: homes with the most overdue actions + overdue incident notificatio
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
+from projections.home_dashboard_facts import (
+    AWAITING_RESPONSE,
+    LIVE_ACTION_STATUSES,
+    PENDING_AUDIT_STATUSES,
+)
+from projections.projection import Document
 from services.frameworks.catalogue import default_catalogue
+from services.http.links import API_BASE
+from services.views.figures import (
+    ALERTS,
+    OPEN_COMPLAINTS,
+    day_before,
+    figure,
+    last_twelve_months,
+    listed,
+    midnight_utc,
+    rated_compliance,
+    rated_counts,
+)
+from services.views.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 RANKING_RULE = (
     "most overdue actions + incidents with an overdue notification + red audits first;"
     " ties by home name"
 )
+
+
+def overview_figures(
+    summary: Document,
+    today: date,
+    now: datetime,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    statements: bool = True,
+) -> dict[str, Any]:
+    """What the group overview shows of a home on `today` (deadlines compared to `now`): its
+    dashboard's key figures and compliance, in the dashboard's shape, from its summary. Each
+    quality statement is rated only if `statements` (the key questions always are)."""
+    home = summary["location_id"]
+    live = summary["actions"]
+    overdue_actions = [i for i, due in live.items() if date.fromisoformat(due) < today]
+    first_day = date.fromisoformat(last_twelve_months(today)[0] + "-01")
+    in_window = [
+        i
+        for day, ids in summary["incidents"].items()
+        if first_day <= date.fromisoformat(day) <= today
+        for i in ids
+    ]
+    overdue_notifications = [
+        i for i, due in summary["outstanding"].items() if now > datetime.fromisoformat(due)
+    ]
+    complaints = summary["complaints"]
+    overdue_complaints = [
+        i
+        for i, (status, acknowledge_by, respond_by) in complaints.items()
+        if (status == "received" and today > date.fromisoformat(acknowledge_by))
+        or (status in AWAITING_RESPONSE and today > date.fromisoformat(respond_by))
+    ]
+    pending = summary["audits"]
+    overdue_audits = [i for i, due in pending.items() if date.fromisoformat(due) < today]
+    return rated_counts(
+        {
+            "location_id": home,
+            "name": summary["name"],
+            "actions": {
+                "open": figure(live, *listed("actions", home, LIVE_ACTION_STATUSES)),
+                "overdue": figure(
+                    overdue_actions,
+                    *listed("actions", home, LIVE_ACTION_STATUSES, to=day_before(today)),
+                ),
+            },
+            "incidents": {
+                "total": figure(
+                    in_window,
+                    f"{API_BASE}/incidents?location_id={home}&from={midnight_utc(first_day)}",
+                )
+            },
+            "notifiable_incidents": {
+                "not_notified": figure(summary["outstanding"]),
+                "overdue": figure(overdue_notifications),
+            },
+            "complaints": {
+                "open": figure(complaints, *listed("complaints", home, OPEN_COMPLAINTS)),
+                "overdue": figure(overdue_complaints),
+            },
+            "audits": {
+                "overdue": figure(
+                    overdue_audits,
+                    *listed("audits", home, PENDING_AUDIT_STATUSES, to=day_before(today)),
+                ),
+                "red": figure(summary["red_audits"]),
+            },
+            "compliance": rated_compliance(summary["statements"], thresholds, statements),
+            "alerts": dict(ALERTS),
+        },
+        thresholds,
+    )
 
 
 def key_figures(figures: dict[str, Any]) -> dict[str, Any]:
