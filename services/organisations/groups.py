@@ -14,8 +14,8 @@ from services.incidents import notifications as incident_rules
 from services.kernel.decider import Context, Decider, RecordIndex
 from services.kernel.errors import InvalidCommand, InvalidTransition
 from services.kernel.events import Event
+from services.organisations import dashboard_settings
 from services.organisations.events import ProviderGroupRegistered, ProviderGroupSettingsChanged
-from services.views import thresholds as dashboard_thresholds
 
 #: Tenant settings and their defaults. Deadlines and thresholds are policy, not constants; each
 #: context declares the settings it reads, and a provider group may change any of them.
@@ -24,7 +24,7 @@ DEFAULT_SETTINGS: Mapping[str, int | float | str | bool] = {
     **alert_rules.DEFAULTS,
     complaints.ACKNOWLEDGE_SETTING: complaints.DEFAULT_ACKNOWLEDGE_WORKING_DAYS,
     complaints.RESPONSE_SETTING: complaints.DEFAULT_RESPONSE_WORKING_DAYS,
-    **dashboard_thresholds.DEFAULTS,
+    **dashboard_settings.DEFAULTS,
 }
 
 
@@ -55,7 +55,7 @@ def decide_group(command: object, state: ProviderGroup | None, context: Context)
                     isinstance(value, int) and value < 0
                 ):
                     raise InvalidCommand(f"settings.{key}", _expected(DEFAULT_SETTINGS[key]))
-            dashboard_thresholds.check({**state.settings, **changes})
+            dashboard_settings.check({**state.settings, **changes})
             return [ProviderGroupSettingsChanged(settings=changes)]
     raise InvalidTransition(f"{type(command).__name__} is not possible now")
 
