@@ -29,9 +29,9 @@ from services import catalog
 from services.access.middleware import external_viewers
 from services.access.viewer import read_only_for_external_viewers
 from services.http import routes as record_routes
-from services.http.authentication import authenticator_for
 from services.http.principal import authenticated, current_principal
 from services.http.problems import EXCEPTION_HANDLERS, problem
+from services.identities.authentication import authenticator_for
 from services.kernel.handling import Records
 from services.organisations.directory import load_settings
 from services.trail.heads import TrailKey

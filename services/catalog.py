@@ -13,13 +13,15 @@ from services.alerts import controller as alerts
 from services.alerts import subscriptions_controller
 from services.alerts.events import EVENTS as ALERT_EVENTS
 from services.alerts.subscriptions import SUBSCRIPTION_EVENTS
+from services.api_keys import controller as api_keys
+from services.api_keys.events import EVENTS as API_KEY_EVENTS
 from services.audits.controller import API as AUDITS_API
 from services.audits.template_controller import TEMPLATE_API
 from services.complaints.controller import API as COMPLAINTS_API
 from services.feedback.controller import API as FEEDBACK_API
 from services.frameworks import controller as frameworks
-from services.http import api_key_routes, api_keys, identities
 from services.http.records import RecordApi
+from services.identities.controller import API as IDENTITY_LINKS_API
 from services.incidents.controller import API as INCIDENTS_API
 from services.kernel.events import Event, EventRegistry
 from services.organisations import controller as organisations
@@ -34,21 +36,21 @@ RECORD_APIS: tuple[RecordApi[Any], ...] = (
     INCIDENTS_API,
     COMPLAINTS_API,
     FEEDBACK_API,
-    identities.API,
+    IDENTITY_LINKS_API,
     GRANTS_API,
 )
 HANDLERS: tuple[Any, ...] = (
     *organisations.HANDLERS,
     *frameworks.HANDLERS,
     *alerts.HANDLERS,
-    api_key_routes.ROUTER,
+    api_keys.ROUTER,
     subscriptions_controller.ROUTER,
     access_log.access_log,
     *trail.HANDLERS,
 )
 EVENT_TYPES: tuple[type[Event], ...] = (
     *ORGANISATION_EVENTS,
-    *api_keys.API_KEYS.events,
+    *API_KEY_EVENTS,
     *SUBSCRIPTION_EVENTS,
     *ALERT_EVENTS,
     ExternalRecordsRead,

@@ -5,21 +5,12 @@ reads these handlers' annotations as real types.)"""
 from typing import Annotated, Any
 from uuid import UUID
 
-import msgspec
 from litestar import Request, Response, Router, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from services.http.api_keys import (
-    API_KEYS,
-    COLLECTION,
-    ApiKeyRead,
-    IssueBody,
-    IssuedApiKey,
-    RevokeApiKey,
-    new_key,
-    render,
-)
+from services.api_keys.decide import API_KEYS, COLLECTION, RevokeApiKey, new_key
+from services.api_keys.schemas import ApiKeyPage, ApiKeyRead, IssueBody, IssuedApiKey, render
 from services.http.principal import Principal
 from services.http.problems import problem_responses
 from services.http.records import (
@@ -60,11 +51,6 @@ async def issue(
     body = IssuedApiKey(key=None if outcome.replayed else plaintext, api_key=render(outcome.state))
     headers = {"ETag": f'"{outcome.version}"', "Location": f"/api/v1/api-keys/{outcome.record_id}"}
     return Response(body, status_code=201, headers=headers)
-
-
-class ApiKeyPage(msgspec.Struct, frozen=True):
-    items: list[ApiKeyRead]
-    next_cursor: str | None
 
 
 @get(
