@@ -137,12 +137,8 @@ async def listing(
 ) -> SubscriptionPage:
     query = ListQuery(collection=COLLECTION, status=status, cursor=cursor, limit=limit)
     rows, next_cursor = await records.page(principal.tenant_id, query)
-    items = []
-    for row in rows:
-        state, version, _events = await records.load(
-            principal.tenant_id, SUBSCRIPTIONS, row.record_id
-        )
-        items.append(SubscriptionResponse(id=row.record_id, version=version, record=render(state)))
+    found = await records.load_many(principal.tenant_id, SUBSCRIPTIONS, [r.record_id for r in rows])
+    items = [SubscriptionResponse(id=i, version=v, record=render(state)) for i, state, v in found]
     return SubscriptionPage(items=items, next_cursor=next_cursor)
 
 

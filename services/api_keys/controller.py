@@ -68,11 +68,8 @@ async def listing(
 ) -> ApiKeyPage:
     query = ListQuery(COLLECTION, cursor=cursor, limit=limit)
     rows, next_cursor = await records.page(principal.tenant_id, query)
-    items = []
-    for row in rows:
-        state, _version, _events = await records.load(principal.tenant_id, API_KEYS, row.record_id)
-        items.append(render(state))
-    return ApiKeyPage(items=items, next_cursor=next_cursor)
+    keys = await records.load_many(principal.tenant_id, API_KEYS, [r.record_id for r in rows])
+    return ApiKeyPage(items=[render(state) for _id, state, _v in keys], next_cursor=next_cursor)
 
 
 @get(
