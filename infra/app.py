@@ -74,16 +74,17 @@ async def ready(state: State) -> Response[Any]:
 @get(
     "/metrics",
     tags=["operations"],
-    summary="Prometheus metrics: projection lag per projection and tenant",
+    summary="Prometheus metrics: projection lag per projection, over every tenant",
     media_type=prometheus.CONTENT_TYPE,
 )
-async def metrics(state: State) -> str:
+async def metrics(state: State) -> Response[bytes]:
     try:
         lags = await state.runner.lag()
     except Exception as exc:  # still answer, so the scrape shows the process is up
         log.warning("projection lag unavailable", error=type(exc).__name__)
         lags = []
-    return prometheus.render(lags)
+    # The header is set here: Litestar appends a second charset to any text/* media type.
+    return Response(prometheus.render(lags), headers={"content-type": prometheus.CONTENT_TYPE})
 
 
 def api_router() -> Router:
