@@ -19,7 +19,7 @@ from sqlalchemy import text
 from infra import metrics as prometheus
 from infra import migrate
 from infra.broker import configure_workers
-from infra.database import create_engine, open_database
+from infra.database import asyncpg_dsn, create_engine, open_database
 from infra.embedded import Runtime, configured_runtime
 from infra.logs import configure_logging
 from infra.records import build_records
@@ -114,7 +114,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         engine = create_engine(resolved.urls.app, pool_size=1)
         app.state.engine = engine
         # The nudge port (services/http/after_write.py), filled with the workers' nudger.
-        app.state.nudger = nudger = catch_up_nudger(configure_workers(settings, resolved))
+        app.state.nudger = nudger = catch_up_nudger(
+            configure_workers(settings, resolved), asyncpg_dsn(resolved.urls.app)
+        )
         app.state.records = build_records(pool, resolved)
         app.state.runner = Runner(app.state.records.store, PROJECTIONS)
         # What is alive now (modules, the app, its pools) lives as long as the process: move it

@@ -11,7 +11,8 @@ URL schemes: `postgresql://` (the queue lives in the `dramatiq` schema, migratio
 `amqp://` / `amqps://` (RabbitMQ, the production broker of docker-compose.yml), `redis://` /
 `rediss://`.
 
-Middleware, on every broker: dramatiq's defaults (age and time limits, shutdown notifications,
+Middleware, on every broker: dramatiq's defaults (age limits, as Expiry: an expired message is
+dropped without being dead-lettered; time limits, shutdown notifications,
 callbacks, pipelines) with Retries set from settings (`worker_max_retries` retries, exponential
 backoff from `worker_min_backoff_ms` up to `worker_max_backoff_ms`; an actor may override with
 `@dramatiq.actor(max_retries=..., min_backoff=...)`), AsyncIO (so `async def` actors run on one
@@ -30,7 +31,6 @@ import dramatiq
 import dramatiq.broker
 import structlog
 from dramatiq.middleware import (
-    AgeLimit,
     AsyncIO,
     Callbacks,
     Middleware,
@@ -42,7 +42,7 @@ from dramatiq.middleware import (
 
 import workers
 from workers.config import WorkerSettings
-from workers.middleware import DeadLetters, LogContext
+from workers.middleware import DeadLetters, Expiry, LogContext
 
 log = structlog.get_logger()
 
@@ -63,7 +63,7 @@ class UnknownBroker(ValueError):
 def middleware_for(settings: WorkerSettings) -> list[Middleware]:
     return [
         LogContext(),
-        AgeLimit(),
+        Expiry(),
         TimeLimit(),
         ShutdownNotifications(),
         Callbacks(),
