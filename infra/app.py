@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from infra import metrics as prometheus
 from infra import migrate
-from infra.broker import configure_workers
+from infra.broker import broker_url, configure_workers
 from infra.database import asyncpg_dsn, create_engine, open_database
 from infra.embedded import Runtime, configured_runtime
 from infra.logs import configure_logging
@@ -37,6 +37,7 @@ from services.identities.authentication import authenticator_for
 from services.kernel.handling import Records
 from services.trail.heads import TrailKey
 from services.views import governance
+from workers.broker import describe
 from workers.nudge import catch_up_nudger
 
 API_PREFIX = "/api/v1"
@@ -115,7 +116,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.engine = engine
         # The nudge port (services/http/after_write.py), filled with the workers' nudger.
         app.state.nudger = nudger = catch_up_nudger(
-            configure_workers(settings, resolved), asyncpg_dsn(resolved.urls.app)
+            configure_workers(settings, resolved),
+            asyncpg_dsn(resolved.urls.app),
+            describe(broker_url(settings, resolved)),
         )
         app.state.records = build_records(pool, resolved)
         app.state.runner = Runner(app.state.records.store, PROJECTIONS)

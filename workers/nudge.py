@@ -8,9 +8,10 @@ down the send is logged and dropped; the scheduler's periodic sweep catches the 
 (a lost nudge only delays).
 
 At most one nudge per tenant waits in the queue, on any broker: before sending, the thread
-claims the tenant's row in `dramatiq.pending_nudges` (one statement per batch of tenants), and
-sends only for those it could claim; `catch_up_tenant` deletes the row as it starts, so a write
-during a catch-up is nudged again. A claim older than PENDING_LOST_AFTER_SECONDS counts as a
+claims the tenant's row for its broker in `dramatiq.pending_nudges` (one statement per batch of
+tenants), and sends only for those it could claim; `catch_up_tenant` deletes the tenant's rows
+as it starts, so a write during a catch-up is nudged again. (Rows are per broker, as queues are:
+a message waiting on one broker says nothing about another.) A claim older than PENDING_LOST_AFTER_SECONDS counts as a
 lost message and is taken again.
 """
 
@@ -31,8 +32,8 @@ log = structlog.get_logger()
 PENDING_LOST_AFTER_SECONDS = 30.0
 #: The tenants of a batch that had no nudge waiting (or only a lost one), now claimed.
 CLAIM_SQL = """
-INSERT INTO dramatiq.pending_nudges (tenant_id) SELECT unnest(%s::uuid[])
-ON CONFLICT (tenant_id) DO UPDATE SET sent_at = now()
+INSERT INTO dramatiq.pending_nudges (broker, tenant_id) SELECT %s, unnest(%s::uuid[])
+ON CONFLICT (broker, tenant_id) DO UPDATE SET sent_at = now()
  WHERE dramatiq.pending_nudges.sent_at < now() - make_interval(secs => %s)
 RETURNING tenant_id"""
 #: Run by catch_up_tenant as it starts: the next write may nudge again.
@@ -115,8 +116,9 @@ class PendingNudges:
     """The claim a Nudger makes before sending, on its own connection (opened on first use in
     the nudger's thread, opened again after a failure) as the application role."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, broker: str) -> None:
         self._url = database_url
+        self._broker = broker
         self._conn: Any = None
 
     def __call__(self, tenants: Collection[UUID]) -> Collection[UUID]:
@@ -124,7 +126,7 @@ class PendingNudges:
             if self._conn is None:
                 self._conn = psycopg.connect(self._url, autocommit=True)
             rows = self._conn.execute(
-                CLAIM_SQL, (list(tenants), PENDING_LOST_AFTER_SECONDS)
+                CLAIM_SQL, (self._broker, list(tenants), PENDING_LOST_AFTER_SECONDS)
             ).fetchall()
         except psycopg.Error:
             self.close()
@@ -137,14 +139,15 @@ class PendingNudges:
             self._conn = None
 
 
-def catch_up_nudger(broker: dramatiq.Broker, database_url: str) -> Nudger:
-    """A Nudger sending `catch_up_tenant` on `broker`, at most one waiting per tenant (claimed
-    in the application database at `database_url`); the API's composition root fills the nudge
-    port with it. `close()` sends what is pending, then closes that broker (not whichever is
-    global by then) and the claim's connection."""
+def catch_up_nudger(broker: dramatiq.Broker, database_url: str, broker_name: str) -> Nudger:
+    """A Nudger sending `catch_up_tenant` on `broker` (called `broker_name` in the claims: its
+    URL without credentials), at most one waiting per tenant (claimed in the application
+    database at `database_url`); the API's composition root fills the nudge port with it.
+    `close()` sends what is pending, then closes that broker (not whichever is global by then)
+    and the claim's connection."""
     from workers.projections import catch_up_tenant
 
-    pending = PendingNudges(database_url)
+    pending = PendingNudges(database_url, broker_name)
 
     def closed() -> None:
         broker.close()

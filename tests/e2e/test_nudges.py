@@ -16,7 +16,7 @@ import pytest
 from infra.database import asyncpg_dsn
 from infra.settings import Settings
 from tests.e2e.conftest import LiveApi
-from workers.broker import broker_for, middleware_for
+from workers.broker import broker_for, describe, middleware_for
 from workers.nudge import RELEASE_SQL, Nudger, catch_up_nudger
 
 
@@ -25,6 +25,7 @@ def broker(request: pytest.FixtureRequest, live_api: LiveApi) -> Iterator[dramat
     url = live_api.database.app if request.param == "postgresql" else None
     url = url or str(request.getfixturevalue("rabbitmq_url"))
     made = broker_for(url, middleware_for(Settings()))
+    made.caretrail_name = describe(url)  # type: ignore[attr-defined]
     made.declare_queue("projections")
     yield made
     made.close()
@@ -58,7 +59,7 @@ async def test_sustained_writes_leave_at_most_one_nudge_per_tenant_queued(
     broker: dramatiq.Broker, live_api: LiveApi
 ) -> None:
     tenants = [uuid4(), uuid4(), uuid4()]
-    nudger = catch_up_nudger(broker, asyncpg_dsn(live_api.database.app))
+    nudger = catch_up_nudger(broker, asyncpg_dsn(live_api.database.app), broker.caretrail_name)
     try:
         burst(nudger, tenants, writes=40)
         assert queued(broker, tenants) == dict.fromkeys(tenants, 1)

@@ -1,6 +1,6 @@
-"""One row per tenant whose `catch_up_tenant` nudge is sent and not yet taken by a worker
-(workers/nudge.py): the API sends another only when there is none, so under sustained writes
-the queue holds at most one nudge per tenant on any broker. Ids only, like dramatiq.queue, so
+"""One row per broker and tenant whose `catch_up_tenant` nudge is sent and not yet taken by a
+worker (workers/nudge.py): the API sends another only when there is none, so under sustained
+writes each broker's queue holds at most one nudge per tenant. Ids only, like dramatiq.queue, so
 it lives in the dramatiq schema without row-level security. This revision's SQL is its own."""
 
 from __future__ import annotations
@@ -17,9 +17,12 @@ def upgrade() -> None:
     app_role = f'"{context.config.attributes["app_role"]}"'
     op.execute(
         "CREATE TABLE dramatiq.pending_nudges ("
-        " tenant_id uuid PRIMARY KEY,"
-        " sent_at timestamptz NOT NULL DEFAULT now())"
+        " broker text NOT NULL,"
+        " tenant_id uuid NOT NULL,"
+        " sent_at timestamptz NOT NULL DEFAULT now(),"
+        " PRIMARY KEY (broker, tenant_id))"
     )
+    op.execute("CREATE INDEX ON dramatiq.pending_nudges (tenant_id)")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON dramatiq.pending_nudges TO {app_role}")
 
 
