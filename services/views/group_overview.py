@@ -49,9 +49,7 @@ def overview_figures(
     """What the group overview shows of a home on `today` (deadlines compared to `now`): its
     dashboard's key figures and compliance, in the dashboard's shape, from its summary. Each
     quality statement is rated only if `statements` (the key questions always are)."""
-    home = summary["location_id"]
-    live = summary["actions"]
-    overdue_actions = [i for i, due in live.items() if date.fromisoformat(due) < today]
+    home, live, complaints = summary["location_id"], summary["actions"], summary["complaints"]
     first_day = date.fromisoformat(last_twelve_months(today)[0] + "-01")
     in_window = [
         i
@@ -59,18 +57,7 @@ def overview_figures(
         if first_day <= date.fromisoformat(day) <= today
         for i in ids
     ]
-    overdue_notifications = [
-        i for i, due in summary["outstanding"].items() if now > datetime.fromisoformat(due)
-    ]
-    complaints = summary["complaints"]
-    overdue_complaints = [
-        i
-        for i, (status, acknowledge_by, respond_by) in complaints.items()
-        if (status == "received" and today > date.fromisoformat(acknowledge_by))
-        or (status in AWAITING_RESPONSE and today > date.fromisoformat(respond_by))
-    ]
-    pending = summary["audits"]
-    overdue_audits = [i for i, due in pending.items() if date.fromisoformat(due) < today]
+    overdue = _overdue(summary, today, now)
     return rated_counts(
         {
             "location_id": home,
@@ -78,7 +65,7 @@ def overview_figures(
             "actions": {
                 "open": figure(live, *listed("actions", home, LIVE_ACTION_STATUSES)),
                 "overdue": figure(
-                    overdue_actions,
+                    overdue["actions"],
                     *listed("actions", home, LIVE_ACTION_STATUSES, to=day_before(today)),
                 ),
             },
@@ -90,15 +77,15 @@ def overview_figures(
             },
             "notifiable_incidents": {
                 "not_notified": figure(summary["outstanding"]),
-                "overdue": figure(overdue_notifications),
+                "overdue": figure(overdue["notifications"]),
             },
             "complaints": {
                 "open": figure(complaints, *listed("complaints", home, OPEN_COMPLAINTS)),
-                "overdue": figure(overdue_complaints),
+                "overdue": figure(overdue["complaints"]),
             },
             "audits": {
                 "overdue": figure(
-                    overdue_audits,
+                    overdue["audits"],
                     *listed("audits", home, PENDING_AUDIT_STATUSES, to=day_before(today)),
                 ),
                 "red": figure(summary["red_audits"]),
@@ -108,6 +95,23 @@ def overview_figures(
         },
         thresholds,
     )
+
+
+def _overdue(summary: Document, today: date, now: datetime) -> dict[str, list[str]]:
+    """The summary's records past their deadline on `today` (notifications: at `now`)."""
+    return {
+        "actions": [i for i, due in summary["actions"].items() if date.fromisoformat(due) < today],
+        "notifications": [
+            i for i, due in summary["outstanding"].items() if now > datetime.fromisoformat(due)
+        ],
+        "complaints": [
+            i
+            for i, (status, acknowledge_by, respond_by) in summary["complaints"].items()
+            if (status == "received" and today > date.fromisoformat(acknowledge_by))
+            or (status in AWAITING_RESPONSE and today > date.fromisoformat(respond_by))
+        ],
+        "audits": [i for i, due in summary["audits"].items() if date.fromisoformat(due) < today],
+    }
 
 
 def key_figures(figures: dict[str, Any]) -> dict[str, Any]:
