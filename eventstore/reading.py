@@ -19,6 +19,20 @@ EVENT_COLUMNS = (
     " data::text AS data, personal::text AS personal, subject_id, metadata::text AS metadata,"
     " location_id, recorded_at, idempotency_key, chain_hash"
 )
+#: One stream in version order, up to a version and/or a moment; and a tenant's log in batches.
+READ_STREAM = (
+    f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND stream_id = $2"
+    " AND ($3::int IS NULL OR version <= $3)"
+    " AND ($4::timestamptz IS NULL OR recorded_at <= $4) ORDER BY version"
+)
+READ_LOG = (
+    f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+)
+#: Several whole streams at once (a page of records), each in version order.
+READ_STREAMS = (
+    f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND stream_id = ANY($2::uuid[])"
+    " ORDER BY stream_id, version"
+)
 
 
 async def decode_rows(

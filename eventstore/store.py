@@ -24,7 +24,7 @@ from eventstore.model import (
     RecordedEvent,
     StreamRef,
 )
-from eventstore.reading import EVENT_COLUMNS, decode_rows
+from eventstore.reading import READ_LOG, READ_STREAM, READ_STREAMS, decode_rows
 from eventstore.upcasting import Upcasters
 
 #: Pass as `expected_version` to append whatever the stream's version is (use sparingly).
@@ -33,15 +33,6 @@ ANY_VERSION = None
 ERASURE_STREAM_TYPE = "data-subject"
 ERASURE_EVENT_TYPE = "DataSubjectErased"
 
-#: One stream in version order, up to a version and/or a moment; and a tenant's log in batches.
-READ_STREAM = (
-    f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND stream_id = $2"
-    " AND ($3::int IS NULL OR version <= $3)"
-    " AND ($4::timestamptz IS NULL OR recorded_at <= $4) ORDER BY version"
-)
-READ_LOG = (
-    f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
-)
 #: Takes the tenant's append lock and reads the stream's version under it (ANY_VERSION).
 _LOCKED_VERSION = "SELECT stream_version FROM eventstore_begin_append($1, $2, NULL)"
 #: How often an append starts again after another append created one of its subjects' keys.
@@ -236,6 +227,24 @@ class EventStore:
             as_of,
         )
         return await decode_rows(conn, self.keyring, self.upcasters, tenant_id, rows)
+
+    async def read_streams(
+        self, tenant_id: UUID, stream_ids: Sequence[UUID]
+    ) -> dict[UUID, list[RecordedEvent]]:
+        """Several whole streams in one read (those with no events are absent), each in order."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            return await self.read_streams_in(conn, tenant_id, stream_ids)
+
+    async def read_streams_in(
+        self, conn: Any, tenant_id: UUID, stream_ids: Sequence[UUID]
+    ) -> dict[UUID, list[RecordedEvent]]:
+        """`read_streams` inside a transaction the caller holds (with its binding set)."""
+        rows = await conn.fetch(READ_STREAMS, tenant_id, list(stream_ids))
+        events = await decode_rows(conn, self.keyring, self.upcasters, tenant_id, rows)
+        streams: dict[UUID, list[RecordedEvent]] = {}
+        for event in events:
+            streams.setdefault(event.stream_id, []).append(event)
+        return streams
 
     async def read_log(
         self, tenant_id: UUID, after_seq: int = 0, limit: int = 500

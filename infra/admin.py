@@ -16,8 +16,8 @@ from services.organisations import directory
 @asynccontextmanager
 async def open_records(runtime: Runtime) -> AsyncIterator[Records]:
     """The command path outside the API process, as the application role (RLS applies)."""
-    from infra.app import build_records
     from infra.database import open_database
+    from infra.records import build_records
 
     pool = await open_database(runtime.urls.app, pool_size=4)
     try:

@@ -16,12 +16,13 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Response
 from sqlalchemy import text
 
-from eventstore import EventStore, Keyring
 from infra import metrics as prometheus
 from infra import migrate
-from infra.database import create_engine, open_database
+from infra.broker import broker_url, configure_workers
+from infra.database import asyncpg_dsn, create_engine, open_database
 from infra.embedded import Runtime, configured_runtime
 from infra.logs import configure_logging
+from infra.records import build_records
 from infra.requests import request_context
 from infra.settings import Settings
 from projections import PROJECTIONS, Runner
@@ -29,13 +30,15 @@ from services import catalog
 from services.access.middleware import external_viewers
 from services.access.viewer import read_only_for_external_viewers
 from services.http import routes as record_routes
-from services.http.authentication import authenticator_for
+from services.http.after_write import nudge_after_writes
 from services.http.principal import authenticated, current_principal
 from services.http.problems import EXCEPTION_HANDLERS, problem
+from services.identities.authentication import authenticator_for
 from services.kernel.handling import Records
-from services.organisations.directory import load_settings
 from services.trail.heads import TrailKey
-from workers.nudge import nudge_after_writes, start_nudging, stop_nudging
+from services.views import governance
+from workers.broker import describe
+from workers.nudge import catch_up_nudger
 
 API_PREFIX = "/api/v1"
 
@@ -72,25 +75,17 @@ async def ready(state: State) -> Response[Any]:
 @get(
     "/metrics",
     tags=["operations"],
-    summary="Prometheus metrics: projection lag per projection and tenant",
+    summary="Prometheus metrics: projection lag per projection, over every tenant",
     media_type=prometheus.CONTENT_TYPE,
 )
-async def metrics(state: State) -> str:
+async def metrics(state: State) -> Response[bytes]:
     try:
         lags = await state.runner.lag()
     except Exception as exc:  # still answer, so the scrape shows the process is up
         log.warning("projection lag unavailable", error=type(exc).__name__)
         lags = []
-    return prometheus.render(lags)
-
-
-def build_records(pool: Any, runtime: Runtime) -> Records:
-    """The one command-handling path, wired to the store, every event type and tenant settings.
-    `pool`: the event store's asyncpg pool (a SQLAlchemy engine still works, more slowly)."""
-    store = EventStore(pool, Keyring.from_base64(runtime.kek))
-    records = Records(store, catalog.event_registry())
-    records.load_settings = lambda conn, tenant_id: load_settings(conn, tenant_id, records)
-    return records
+    # The header is set here: Litestar appends a second charset to any text/* media type.
+    return Response(prometheus.render(lags), headers={"content-type": prometheus.CONTENT_TYPE})
 
 
 def api_router() -> Router:
@@ -99,6 +94,7 @@ def api_router() -> Router:
         route_handlers=[
             *(record_routes.router(api) for api in catalog.RECORD_APIS),
             *catalog.HANDLERS,
+            *governance.HANDLERS,
         ],
         dependencies={"principal": Provide(current_principal)},
         guards=[authenticated, read_only_for_external_viewers],
@@ -118,7 +114,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         pool = await open_database(resolved.urls.app, settings.db_pool_size)
         engine = create_engine(resolved.urls.app, pool_size=1)
         app.state.engine = engine
-        app.state.nudger = nudger = start_nudging(settings, resolved)  # see nudge_after_writes
+        # The nudge port (services/http/after_write.py), filled with the workers' nudger.
+        app.state.nudger = nudger = catch_up_nudger(
+            configure_workers(settings, resolved),
+            asyncpg_dsn(resolved.urls.app),
+            describe(broker_url(settings, resolved)),
+        )
         app.state.records = build_records(pool, resolved)
         app.state.runner = Runner(app.state.records.store, PROJECTIONS)
         # What is alive now (modules, the app, its pools) lives as long as the process: move it
@@ -130,7 +131,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         try:
             yield
         finally:
-            stop_nudging(nudger)
+            nudger.close()
             await pool.close()
             await engine.dispose()
 

@@ -9,7 +9,8 @@ from uuid import uuid4
 from eventstore.binding import Binding
 from infra.admin import open_records
 from infra.embedded import Runtime
-from services.http import identities
+from services.identities import decide as identities
+from services.identities.logins import login_digest
 from services.kernel.handling import Caller
 from services.organisations import directory
 
@@ -21,7 +22,7 @@ async def link_login(runtime: Runtime, email: str, issuer: str, subject: str) ->
         if found is None:
             return None
         tenant_id, user = found
-        digest = identities.login_digest(records, issuer, subject)
+        digest = login_digest(records, issuer, subject)
         existing = await records.find_by_summary(
             tenant_id, identities.COLLECTION, "digest", digest, binding=Binding.tenant(tenant_id)
         )

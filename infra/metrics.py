@@ -1,50 +1,54 @@
-"""`GET /metrics`: projection lag in the Prometheus text exposition format (written by hand)."""
+"""`GET /metrics`: projection lag in the Prometheus text format, written by prometheus-client.
+
+Each projection's lag is aggregated over tenants (the events not yet processed, the oldest wait,
+how many tenants are behind), so a scrape is the same size for 10 tenants or 10,000; which
+tenant lags is `caretrail projections lag` (one JSON line per projection and tenant)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
+
+from prometheus_client import CollectorRegistry, Gauge, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from projections import Lag
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+#: Exactly the exposition format's content type (text format 0.0.4), one charset parameter.
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
 
-def _label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _number(value: float) -> str:
-    return repr(float(value)) if isinstance(value, float) else str(value)
-
-
-def _gauge(name: str, help_text: str, samples: Iterable[tuple[dict[str, str], float]]) -> list[str]:
-    lines = [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
-    for labels, value in samples:
-        rendered = ",".join(f'{key}="{_label(text)}"' for key, text in labels.items())
-        lines.append(f"{name}{{{rendered}}} {_number(value)}")
-    return lines
-
-
-def render(lags: Sequence[Lag]) -> str:
-    """`caretrail_up` and, per projection and tenant, events and seconds behind."""
-
-    def labels(lag: Lag) -> dict[str, str]:
-        return {"projection": lag.projection, "tenant": str(lag.tenant_id)}
-
-    lines = ["# HELP caretrail_up The API process answers.", "# TYPE caretrail_up gauge"]
-    lines.append("caretrail_up 1")
-    lines += _gauge(
+def render(lags: Sequence[Lag]) -> bytes:
+    """`caretrail_up` and, per projection over every tenant: events behind (summed), seconds
+    behind (the worst), and tenants behind."""
+    registry = CollectorRegistry(auto_describe=False)
+    Gauge("caretrail_up", "The API process answers.", registry=registry).set(1)
+    events = Gauge(
         "caretrail_projection_events_behind",
-        "Events in the tenant's log the projection has not processed yet.",
-        ((labels(lag), lag.events_behind) for lag in lags),
+        "Events in every tenant's log the projection has not processed yet.",
+        ["projection"],
+        registry=registry,
     )
-    lines += _gauge(
+    seconds = Gauge(
         "caretrail_projection_seconds_behind",
-        "How long the oldest unprocessed event has waited (0 when caught up).",
-        ((labels(lag), lag.seconds_behind) for lag in lags),
+        "How long the oldest unprocessed event of any tenant has waited (0 when caught up).",
+        ["projection"],
+        registry=registry,
     )
-    return "\n".join(lines) + "\n"
+    tenants = Gauge(
+        "caretrail_projection_tenants_behind",
+        "Tenants with at least one event the projection has not processed yet.",
+        ["projection"],
+        registry=registry,
+    )
+    for projection, worst in lag_summary(lags).items():
+        seconds.labels(projection).set(worst["seconds_behind"])
+        events.labels(projection).set(0)
+        tenants.labels(projection).set(0)
+    for lag in lags:
+        events.labels(lag.projection).inc(lag.events_behind)
+        tenants.labels(lag.projection).inc(lag.events_behind > 0)
+    return generate_latest(registry)
 
 
 def lag_summary(lags: Sequence[Lag]) -> dict[str, dict[str, Any]]:

@@ -9,6 +9,7 @@ import time
 import dramatiq
 import structlog
 
+from infra.broker import configure_workers
 from infra.embedded import Runtime
 from infra.settings import Settings
 from workers import broker as worker_broker
@@ -26,7 +27,7 @@ def run_scheduler(settings: Settings, runtime: Runtime) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    broker = worker_broker.configure(settings, runtime)
+    broker = configure_workers(settings, runtime)
     jobs = {job.name: job for job in JOBS}
     missing = [job.actor for job in JOBS if job.actor not in broker.actors]
     if missing:

@@ -10,6 +10,7 @@ import structlog
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 
+from infra.broker import configure_workers
 from infra.embedded import Runtime
 from infra.settings import Settings
 from workers import broker as worker_broker
@@ -36,7 +37,7 @@ def run_worker(settings: Settings, runtime: Runtime) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    broker = worker_broker.configure(settings, runtime)
+    broker = configure_workers(settings, runtime)
     broker.add_middleware(CloseContext())
     worker = dramatiq.Worker(broker, worker_threads=settings.worker_threads)
     worker.start()

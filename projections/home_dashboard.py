@@ -2,7 +2,7 @@
 
 The document keeps ids, dates, categories, statuses and scores, keyed by record id, so that
 every figure can name the records behind it. Anything that depends on "today" (overdue, ages,
-the last twelve months) is left to read time: see projections/home_dashboard_figures.py.
+the last twelve months) is left to read time: see services/views/home_figures.py.
 
 So that a dashboard costs the same after ten years as after one, the document holds the
 records that can still show, not the home's whole history:

@@ -78,9 +78,29 @@ def tenant() -> UUID:
     return uuid4()
 
 
+#: Fixtures that start processes of their own (workers, scheduler, a RabbitMQ node).
+LIVE_PROCESS_FIXTURES = frozenset({"live_workers", "rabbitmq_url", "broker_url"})
+
+
+def run_order(item: pytest.Item) -> int:
+    """Unit tests first, then integration (real PostgreSQL), then HTTP against the in-process
+    API, then the tests that run other processes (workers, RabbitMQ, the CLI), slowest last."""
+    path = str(item.path)
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if f"{os.sep}unit{os.sep}" in path:
+        return 0
+    if f"{os.sep}integration{os.sep}" in path:
+        return 1
+    if fixtures & LIVE_PROCESS_FIXTURES or _needs_rabbitmq(item) or item.path.name == "test_cli.py":
+        return 3
+    return 2
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A session that will need RabbitMQ starts installing it now (when missing, as root on
-    Debian), so the install overlaps the tests that run before the first RabbitMQ one."""
+    """Order the run (run_order: stable within each group), and a session that will need
+    RabbitMQ starts installing it now (when missing, as root on Debian), so the install
+    overlaps the tests that run before the first RabbitMQ one."""
+    items.sort(key=run_order)
     if any(_needs_rabbitmq(item) for item in items):
         from tests.e2e.live_processes import start_rabbitmq_install
 

@@ -23,11 +23,11 @@ from services.alerts.commands import ClearCondition, EscalateAlert, RaiseAlert, 
 from services.alerts.decide import DECIDER, records_digest
 from services.alerts.events import RecordRef, alert_id
 from services.alerts.settings import setting
+from services.http.links import record_link
 from services.kernel.errors import InvalidTransition, VersionMismatch
 from services.kernel.handling import Caller, Records
 from services.kernel.index import IndexedRecord
 from services.organisations.directory import SYSTEM_ACTOR
-from services.views.links import record_link
 from workers.detectors import Finding, detect
 from workers.detectors.loading import load_group, quality_leads, tenant_settings
 

@@ -1,16 +1,18 @@
 """The dramatiq broker, chosen by URL, and the middleware every process runs it with.
 
-`configure(settings, runtime)` is the one call a process makes before it sends or runs actors:
-it builds the broker for `CARETRAIL_BROKER_URL` (unset: the application database itself, through
-dramatiq-postgres, so the embedded start needs no other server), sets it as dramatiq's global
-broker, moves any actor declared earlier onto it, and imports every module in
-`workers.ACTOR_MODULES`. The API, `caretrail worker` and `caretrail scheduler` all call it.
+`configure(url, settings)` is the one call a process makes before it sends or runs actors: it
+builds the broker for `url`, sets it as dramatiq's global broker, moves any actor declared
+earlier onto it, and imports every module in `workers.ACTOR_MODULES`. The composition root
+(infra/broker.py) calls it in the API, `caretrail worker` and `caretrail scheduler`, with
+`CARETRAIL_BROKER_URL` or, unset, the application database itself (dramatiq-postgres, so the
+embedded start needs no other server).
 
 URL schemes: `postgresql://` (the queue lives in the `dramatiq` schema, migration 0004),
 `amqp://` / `amqps://` (RabbitMQ, the production broker of docker-compose.yml), `redis://` /
 `rediss://`.
 
-Middleware, on every broker: dramatiq's defaults (age and time limits, shutdown notifications,
+Middleware, on every broker: dramatiq's defaults (age limits, as Expiry: an expired message is
+dropped without being dead-lettered; time limits, shutdown notifications,
 callbacks, pipelines) with Retries set from settings (`worker_max_retries` retries, exponential
 backoff from `worker_min_backoff_ms` up to `worker_max_backoff_ms`; an actor may override with
 `@dramatiq.actor(max_retries=..., min_backoff=...)`), AsyncIO (so `async def` actors run on one
@@ -23,13 +25,12 @@ from __future__ import annotations
 
 import importlib
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import dramatiq
 import dramatiq.broker
 import structlog
 from dramatiq.middleware import (
-    AgeLimit,
     AsyncIO,
     Callbacks,
     Middleware,
@@ -40,10 +41,8 @@ from dramatiq.middleware import (
 )
 
 import workers
-from infra.embedded import Runtime
-from infra.settings import Settings
-from workers import runtime as worker_runtime
-from workers.middleware import DeadLetters, LogContext
+from workers.config import WorkerSettings
+from workers.middleware import DeadLetters, Expiry, LogContext
 
 log = structlog.get_logger()
 
@@ -61,15 +60,10 @@ class UnknownBroker(ValueError):
     """A broker URL whose scheme is none of postgresql, amqp or redis."""
 
 
-def broker_url(settings: Settings, runtime: Runtime) -> str:
-    """CARETRAIL_BROKER_URL, or the application role's database URL (the default broker)."""
-    return settings.broker_url or runtime.urls.app
-
-
-def middleware_for(settings: Settings) -> list[Middleware]:
+def middleware_for(settings: WorkerSettings) -> list[Middleware]:
     return [
         LogContext(),
-        AgeLimit(),
+        Expiry(),
         TimeLimit(),
         ShutdownNotifications(),
         Callbacks(),
@@ -99,10 +93,8 @@ def broker_for(url: str, middleware: list[Middleware] | None = None) -> dramatiq
     if scheme in POSTGRES_SCHEMES:
         from dramatiq_postgres import PostgresBroker
 
-        from infra.database import asyncpg_dsn
-
         return PostgresBroker(  # type: ignore[no-any-return]
-            url=asyncpg_dsn(url),
+            url=urlunsplit(urlsplit(url)._replace(scheme="postgresql")),  # no +driver suffix
             results=False,
             poll_interval=POSTGRES_POLL_SECONDS,
             middleware=middleware,
@@ -118,10 +110,8 @@ def broker_for(url: str, middleware: list[Middleware] | None = None) -> dramatiq
     raise UnknownBroker(f"broker URL scheme {scheme!r}: use postgresql://, amqp:// or redis://")
 
 
-def configure(settings: Settings, runtime: Runtime) -> dramatiq.Broker:
-    """Build the broker from settings, make it dramatiq's global broker (with every actor on it)
-    and give async actors their settings and runtime (workers.runtime.context)."""
-    url = broker_url(settings, runtime)
+def configure(url: str, settings: WorkerSettings) -> dramatiq.Broker:
+    """Build the broker for `url`, make it dramatiq's global broker (with every actor on it)."""
     broker = broker_for(url, middleware_for(settings))
     previous: Any = dramatiq.broker.global_broker
     if previous is not None and previous is not broker:
@@ -129,7 +119,6 @@ def configure(settings: Settings, runtime: Runtime) -> dramatiq.Broker:
             actor.broker = broker
             broker.declare_actor(actor)
     dramatiq.set_broker(broker)
-    worker_runtime.install(settings, runtime)
     for name in workers.ACTOR_MODULES:
         importlib.import_module(name)
     log.info("broker configured", broker=describe(url), actors=sorted(broker.actors))

@@ -20,12 +20,10 @@ import httpx
 import structlog
 
 from eventstore.connection import tenant_transaction
-from infra.settings import Settings
-from services.alerts.delivery_attempt import Courier, DeliveryConfig, attempt
-from services.alerts.delivery_email import SmtpConfig
+from services.alerts.delivery_attempt import Courier, attempt
 from services.alerts.delivery_fanout import fan_out, owe_digests
-from services.alerts.delivery_plan import ENGLAND
 from services.alerts.delivery_store import due
+from services.kernel.calendar import ENGLAND
 from services.kernel.handling import Records
 from services.kernel.tenants import provider_tenants
 from workers.runtime import context
@@ -39,38 +37,11 @@ DIGEST_CATCH_UP_DAYS = 2
 _couriers: dict[asyncio.AbstractEventLoop, Courier] = {}
 
 
-def delivery_config(settings: Settings) -> DeliveryConfig:
-    smtp = None
-    if settings.smtp_host:
-        smtp = SmtpConfig(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            sender=settings.smtp_from,
-            user=settings.smtp_user,
-            password=settings.smtp_password,
-            starttls=settings.smtp_starttls,
-        )
-    return DeliveryConfig(
-        max_attempts=settings.delivery_max_attempts,
-        backoff_seconds=settings.delivery_backoff_seconds,
-        backoff_cap_seconds=settings.delivery_backoff_cap_seconds,
-        lease_seconds=settings.delivery_lease_seconds,
-        webhook_timeout_seconds=settings.webhook_timeout_seconds,
-        webhook_allow_private=(
-            settings.webhook_allow_private
-            if settings.webhook_allow_private is not None
-            else not settings.production
-        ),
-        public_url=settings.public_url,
-        smtp=smtp,
-    )
-
-
 async def courier() -> Courier:
     """This event loop's courier (one HTTP client per worker process, like the pool)."""
     loop = asyncio.get_running_loop()
     if (found := _couriers.get(loop)) is None:
-        config = delivery_config((await context()).settings)
+        config = (await context()).delivery
         client = httpx.AsyncClient(timeout=config.webhook_timeout_seconds, follow_redirects=False)
         found = _couriers[loop] = Courier(config, client)
     return found

@@ -1,4 +1,5 @@
-"""dramatiq middleware: structlog context per message, and a log line when one is dead-lettered."""
+"""dramatiq middleware: structlog context per message, a log line when one is dead-lettered, and
+periodic messages that outlived their interval dropped quietly."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Any
 
 import dramatiq
 import structlog
-from dramatiq.middleware import Middleware
+from dramatiq.common import current_millis
+from dramatiq.middleware import AgeLimit, Middleware, SkipMessage
 
 log = structlog.get_logger()
 
@@ -66,3 +68,16 @@ class DeadLetters(Middleware):
             queue=message.queue_name,
             error=traceback[-1] if traceback else None,
         )
+
+
+class Expiry(AgeLimit):
+    """dramatiq's AgeLimit, except that a message past its `max_age` is skipped and acknowledged,
+    not failed: a periodic job's message that waited longer than its interval is superseded by
+    the next one (workers/schedule.py), so it is neither an error nor a dead letter."""
+
+    def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        actor = broker.get_actor(message.actor_name)
+        max_age = message.options.get("max_age") or actor.options.get("max_age", self.max_age)
+        if max_age and current_millis() - message.message_timestamp >= max_age:
+            log.info("message expired", **message_context(broker, message), max_age_ms=max_age)
+            raise SkipMessage("superseded by a newer message")

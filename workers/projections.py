@@ -13,6 +13,8 @@ from uuid import UUID
 import dramatiq
 import structlog
 
+from eventstore.connection import raw_connection
+from workers.nudge import RELEASE_SQL
 from workers.runtime import context
 
 log = structlog.get_logger()
@@ -34,9 +36,12 @@ def after_catch_up(tenant_id: str) -> None:
 
 @dramatiq.actor(queue_name="projections")
 async def catch_up_tenant(tenant_id: str) -> None:
-    """Catch every projection of one tenant up with its log (sent by the API after a write)."""
-    runner = (await context()).runner
-    applied = await runner.catch_up(UUID(tenant_id))
+    """Catch every projection of one tenant up with its log (sent by the API after a write).
+    The tenant's pending nudge is released first, so a write from now on nudges again."""
+    ctx = await context()
+    async with raw_connection(ctx.pool) as conn:
+        await conn.execute(RELEASE_SQL, UUID(tenant_id))
+    applied = await ctx.runner.catch_up(UUID(tenant_id))
     if any(applied.values()):
         log.info("projections caught up", applied=applied)
         after_catch_up(tenant_id)

@@ -1,4 +1,6 @@
-"""What async actors share in a process: settings, runtime, one asyncpg pool, Records, Runner.
+"""What async actors share in a process: one asyncpg pool, Records, Runner, the delivery config,
+the trail key and the settings they read, built by the composition root (infra/broker.py) and
+installed here as a factory.
 
 Write an actor that needs the database like this (module listed in workers.ACTOR_MODULES):
 
@@ -7,46 +9,52 @@ Write an actor that needs the database like this (module listed in workers.ACTOR
         ctx = await context()
         await ctx.records.execute(...)   # or ctx.pool / ctx.runner / ctx.settings
 
-`context()` opens the pool on first use, on the event loop it is awaited from (in a worker
-process: dramatiq's one AsyncIO loop thread, so it is created once per process) and
-`workers.broker.configure` has installed the settings and runtime beforehand. The worker closes
-it at shutdown (`close()`). Actors take ids, never objects, and must be idempotent: a message may
-be delivered more than once.
+`context()` calls the installed factory on first use, on the event loop it is awaited from (in
+a worker process: dramatiq's one AsyncIO loop thread, so it is created once per process). The
+worker closes it at shutdown (`close()`). Actors take ids, never objects, and must be
+idempotent: a message may be delivered more than once.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from infra.embedded import Runtime
-from infra.settings import Settings
-from projections import PROJECTIONS, Runner
+from projections import Runner
+from services.alerts.delivery_attempt import DeliveryConfig
 from services.kernel.handling import Records
+from services.trail.heads import TrailKey
+from workers.config import WorkerSettings
 
 
 class NotConfigured(RuntimeError):
-    """context() was awaited before workers.broker.configure installed settings and runtime."""
+    """context() was awaited before the composition root installed a factory."""
 
 
 @dataclass(frozen=True, slots=True)
 class WorkerContext:
-    settings: Settings
-    runtime: Runtime
+    settings: WorkerSettings
     pool: Any  # asyncpg.Pool, as the application role
     records: Records
     runner: Runner
+    delivery: DeliveryConfig
+    #: None: no trail signing key is configured, heads cannot be signed.
+    trail_key: TrailKey | None
 
 
-_installed: tuple[Settings, Runtime] | None = None
+ContextFactory = Callable[[], Awaitable[WorkerContext]]
+
+_factory: ContextFactory | None = None
 _contexts: dict[asyncio.AbstractEventLoop, WorkerContext] = {}
 _locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
 
 
-def install(settings: Settings, runtime: Runtime) -> None:
-    global _installed
-    _installed = (settings, runtime)
+def install(factory: ContextFactory) -> None:
+    """How this process makes its actors' context (infra/broker.py calls it)."""
+    global _factory
+    _factory = factory
 
 
 async def context() -> WorkerContext:
@@ -57,16 +65,9 @@ async def context() -> WorkerContext:
     async with _locks.setdefault(loop, asyncio.Lock()):
         if (found := _contexts.get(loop)) is not None:
             return found
-        if _installed is None:
-            raise NotConfigured("call workers.broker.configure(settings, runtime) first")
-        from infra.app import build_records
-        from infra.database import open_database
-
-        settings, runtime = _installed
-        pool = await open_database(runtime.urls.app, pool_size=settings.db_pool_size)
-        records = build_records(pool, runtime)
-        made = WorkerContext(settings, runtime, pool, records, Runner(records.store, PROJECTIONS))
-        _contexts[loop] = made
+        if _factory is None:
+            raise NotConfigured("install a context factory first (infra/broker.py does)")
+        made = _contexts[loop] = await _factory()
         return made
 
 

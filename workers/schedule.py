@@ -2,8 +2,8 @@
 
 To add one, append a PeriodicJob to JOBS naming an actor (its dramatiq actor name: the
 function's name unless `actor_name=` was given; its module must be in workers.ACTOR_MODULES)
-and a function of Settings giving the interval in seconds (add the setting under your marker in
-infra/settings.py):
+and a function of the settings giving the interval in seconds (add the setting to infra/settings.py
+and to workers/config.py's WorkerSettings):
 
     JOBS.append(PeriodicJob("deadline checks", "check_deadlines",
                             lambda s: s.deadline_check_seconds))
@@ -21,14 +21,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra.settings import Settings
+from workers.config import WorkerSettings
 
 
 @dataclass(frozen=True, slots=True)
 class PeriodicJob:
     name: str
     actor: str
-    every: Callable[[Settings], float]
+    every: Callable[[WorkerSettings], float]
     kwargs: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -54,7 +54,9 @@ class Timetable:
     next_due: dict[str, float]
 
     @classmethod
-    def starting(cls, jobs: Sequence[PeriodicJob], settings: Settings, now: float) -> Timetable:
+    def starting(
+        cls, jobs: Sequence[PeriodicJob], settings: WorkerSettings, now: float
+    ) -> Timetable:
         intervals = {job.name: max(0.05, float(job.every(settings))) for job in jobs}
         return cls(intervals, {name: now for name in intervals})
 

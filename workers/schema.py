@@ -1,4 +1,5 @@
-"""dramatiq-postgres's queue tables as plain SQL, for the default (`postgresql://`) broker.
+"""dramatiq-postgres's queue tables as plain SQL, for the default (`postgresql://`) broker, and the
+nudges waiting on any broker.
 
 dramatiq-postgres ships `schema.sql` written for psql (it uses psql variables); this is the same
 schema with the names filled in: schema `dramatiq`, owned by the owner role that runs migrations.
@@ -42,6 +43,17 @@ CREATE TABLE dramatiq.result (
     "result"   jsonb,
     expires_at timestamptz
 );
+
+-- One row per broker and tenant whose catch_up_tenant nudge is sent and not yet taken
+-- (workers/nudge.py): ids only, like the queue.
+CREATE TABLE dramatiq.pending_nudges (
+    broker    text NOT NULL,
+    tenant_id uuid NOT NULL,
+    sent_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (broker, tenant_id)
+);
+
+CREATE INDEX ON dramatiq.pending_nudges (tenant_id);
 """
 
 
@@ -53,6 +65,7 @@ GRANT USAGE ON SCHEMA dramatiq TO {app_role};
 GRANT USAGE ON TYPE dramatiq.state TO {app_role};
 GRANT SELECT, INSERT, UPDATE, DELETE ON dramatiq.queue, dramatiq.worker, dramatiq.result
     TO {app_role};
+GRANT SELECT, INSERT, UPDATE, DELETE ON dramatiq.pending_nudges TO {app_role};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA dramatiq TO {app_role};
 """
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import dramatiq
 import structlog
 
-from services.trail.heads import TrailKey, sign_every_head
+from services.trail.heads import sign_every_head
 from workers.runtime import context
 
 log = structlog.get_logger()
@@ -21,9 +21,8 @@ log = structlog.get_logger()
 async def sign_trail_heads() -> None:
     """Sign each tenant's head if it moved since the last signed one (sent by the scheduler)."""
     ctx = await context()
-    if ctx.runtime.trail_key is None:
+    if ctx.trail_key is None:
         log.warning("trail heads not signed: no CARETRAIL_TRAIL_SIGNING_KEY")
         return
-    key = TrailKey.from_base64(ctx.runtime.trail_key)
-    signed = await sign_every_head(ctx.pool, key, datetime.now(UTC))
+    signed = await sign_every_head(ctx.pool, ctx.trail_key, datetime.now(UTC))
     log.info("trail heads signed", tenants=len(signed))

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from infra.demo.driver import Driver, demo_id
-from services.http import api_keys, identities
+from services.api_keys import decide as api_keys
 from services.http.principal import Principal
+from services.identities.controller import API as IDENTITY_LINKS_API
 from services.kernel.handling import Caller
 from services.organisations import directory
 from services.organisations.controller import LOCATIONS_API, PEOPLE_API, REGIONS_API, USERS_API
@@ -136,9 +137,9 @@ async def seed_groups(driver: Driver, start: datetime) -> list[DemoGroup]:
             },
             start,
         )
-        # Her OpenID Connect login (services/http/identities.py): how a real sign-in maps here.
+        # Her OpenID Connect login (services/identities/): how a real sign-in maps here.
         await driver.create(
-            identities.API,
+            IDENTITY_LINKS_API,
             admin,
             demo_id("login", name, "quality-lead"),
             {"user_id": str(lead_id), "issuer": f"https://login.{domain}", "subject": "ql-0001"},

@@ -26,13 +26,13 @@ from services.alerts.schemas import (
 )
 from services.alerts.state import Status
 from services.http.authorization import authorize
+from services.http.links import record_link
 from services.http.principal import Principal, current_principal
 from services.http.problems import problem_responses
 from services.http.records import MAX_PAGE, HistoryEntry, caller_of, if_match_of, replay_of
 from services.kernel.decider import changed_fields
 from services.kernel.errors import RecordNotFound
 from services.kernel.handling import Outcome, Records
-from services.views.links import record_link
 
 
 def _in_scope(principal: Principal, location_id: UUID | None, location_ids: list[str]) -> bool:

@@ -10,8 +10,7 @@ from uuid import UUID
 from eventstore.binding import Binding
 from services.alerts import queries
 from services.alerts.state import UNRESOLVED
-
-API = "/api/v1"
+from services.http.links import API_BASE
 
 
 def alert_figure(home_id: str, alert_ids: Iterable[str]) -> dict[str, Any]:
@@ -20,7 +19,7 @@ def alert_figure(home_id: str, alert_ids: Iterable[str]) -> dict[str, Any]:
         "open": len(ids),
         "available": True,
         "ids": ids,
-        "urls": [f"{API}/alerts?location_id={home_id}&status={s}" for s in sorted(UNRESOLVED)],
+        "urls": [f"{API_BASE}/alerts?location_id={home_id}&status={s}" for s in sorted(UNRESOLVED)],
     }
 
 

@@ -13,7 +13,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from uuid import UUID
 
-from services.alerts.delivery_plan import ENGLAND, AlertEvent
+from services.alerts.delivery_plan import AlertEvent
+from services.kernel.calendar import ENGLAND
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,17 +13,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from uuid import NAMESPACE_URL, UUID, uuid5
-from zoneinfo import ZoneInfo
 
 import msgspec
 
 from services.alerts.subscriptions import Subscription, receives
+from services.kernel.calendar import ENGLAND
 
 #: The alert event type that is delivered (services/alerts contract: `AlertRaised`).
 ALERT_RAISED = "AlertRaised"
 #: Immediate e-mail goes out for this severity only; every severity is in the digest.
 IMMEDIATE_EMAIL_SEVERITY = "high"
-ENGLAND = ZoneInfo("Europe/London")
 _DELIVERY_NAMESPACE = uuid5(NAMESPACE_URL, "https://caretrail.example/alert-deliveries")
 
 

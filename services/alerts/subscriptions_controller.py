@@ -140,12 +140,10 @@ async def listing(
 ) -> SubscriptionPage:
     query = ListQuery(collection=COLLECTION, status=status, cursor=cursor, limit=limit)
     rows, next_cursor = await records.page(principal.tenant_id, query, binding=principal.binding)
-    items = []
-    for row in rows:
-        state, version, _events = await records.load(
-            principal.tenant_id, SUBSCRIPTIONS, row.record_id, binding=principal.binding
-        )
-        items.append(SubscriptionResponse(id=row.record_id, version=version, record=render(state)))
+    found = await records.load_many(
+        principal.tenant_id, SUBSCRIPTIONS, [r.record_id for r in rows], binding=principal.binding
+    )
+    items = [SubscriptionResponse(id=i, version=v, record=render(state)) for i, state, v in found]
     return SubscriptionPage(items=items, next_cursor=next_cursor)
 
 

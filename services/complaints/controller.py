@@ -18,10 +18,10 @@ from services.complaints.commands import (
     ReopenComplaint,
     RespondToComplaint,
 )
-from services.complaints.dates import today_in_england
 from services.complaints.decide import DECIDER, REFERENCE_PREFIX, Complaint
 from services.http.principal import GROUP_WIDE_ROLES, Principal
 from services.http.records import CommandRoute, Lookups, RecordApi, body_as
+from services.kernel.calendar import today_in_england
 from services.kernel.errors import InvalidCommand
 
 

@@ -19,7 +19,6 @@ from services.complaints.commands import (
     ReopenComplaint,
     RespondToComplaint,
 )
-from services.complaints.dates import add_working_days, local_date, working_days_between
 from services.complaints.events import (
     COMPLAINT_EVENTS,
     Channel,
@@ -35,6 +34,7 @@ from services.complaints.events import (
     ComplaintStatus,
     EscalationBody,
 )
+from services.kernel.calendar import add_working_days, local_date, working_days_between
 from services.kernel.decider import Context, Decider, RecordIndex
 from services.kernel.errors import InvalidCommand, InvalidTransition
 from services.kernel.events import Event

@@ -68,7 +68,7 @@ MATRIX: Final[Mapping[str, Role]] = {
         },
         own_writes={"actions": frozenset({"start", "complete"})},
     ),
-    # API keys for integrations (services/http/api_keys.py): the whole group, read or write.
+    # API keys for integrations (services/api_keys/): the whole group, read or write.
     "integration_read": Role(group_wide=True),
     "integration_write": Role(group_wide=True, writes=dict(_RECORDS_BUT_ERASURE)),
 }

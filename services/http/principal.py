@@ -1,5 +1,6 @@
-"""Who is calling: the Principal a bearer credential resolves to (services/http/authentication.py
-says which credentials are accepted), bound to the request's log lines; development tokens."""
+"""Who is calling: the Principal a bearer credential resolves to (services/identities/
+authentication.py says which credentials are accepted), bound to the request's log lines;
+development tokens."""
 
 from __future__ import annotations
 
@@ -25,10 +26,15 @@ __all__ = [
     "GROUP_WIDE_ROLES",
     "PROVIDER_ROLES",
     "Principal",
+    "TokenRefused",
     "authenticated",
     "current_principal",
     "mint_token",
 ]
+
+
+class TokenRefused(Exception):
+    """The credential is not one this deployment accepts (the message says why, for the 401)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,14 +160,9 @@ async def _resolve(request: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise NotAuthorizedException("an Authorization: Bearer <token> header is required")
-    principal = await request.app.state.authenticator.principal(
-        token.strip(), request.app.state.records
-    )
+    authenticator = request.app.state.authenticator  # services/identities/authentication.py
+    principal = await authenticator.principal(token.strip(), request.app.state.records)
     structlog.contextvars.bind_contextvars(
         tenant_id=str(principal.organisation_id), user_id=str(principal.user_id)
     )
-    if principal.external:
-        from services.access.viewer import external_principal
-
-        return await external_principal(request, principal)  # type: ignore[no-any-return]
-    return principal
+    return await authenticator.for_request(request, principal)  # type: ignore[no-any-return]

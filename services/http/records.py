@@ -14,13 +14,13 @@ from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.exceptions import ValidationException
 
+from services.http.after_write import WRITTEN_TENANT
 from services.http.authorization import authorize, owner_of
 from services.http.principal import Principal, current_principal
 from services.kernel.decider import Decider
 from services.kernel.errors import Forbidden, InvalidCommand, RecordNotFound
 from services.kernel.handling import Caller, Outcome, Records, Replay
 from services.kernel.index import IndexedRecord
-from workers.nudge import WRITTEN_TENANT
 
 S = TypeVar("S")
 MAX_PAGE = 200
@@ -165,7 +165,7 @@ def caller_of(principal: Principal, request: Request[Any, Any, Any]) -> Caller:
     if principal.organisation_kind != "provider":
         raise Forbidden("only provider users can change records")
     request_id = request.headers.get("x-request-id")
-    # After a 2xx answer, workers.nudge.nudge_after_writes nudges this tenant's projections.
+    # After a 2xx answer, services/http/after_write.py nudges this tenant's projections.
     request.state[WRITTEN_TENANT] = principal.tenant_id
     return Caller(principal.tenant_id, principal.user_id, principal.organisation_id, request_id)
 

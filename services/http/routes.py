@@ -1,9 +1,16 @@
 """The routes of one record collection, generated from its RecordApi: create, command, read (now
-or as of a moment), history, and the filtered, cursor-paginated list. (No `from __future__
-import annotations` here: Litestar reads these handlers' annotations as real types.)"""
+or as of a moment), history, and the filtered, cursor-paginated list.
+
+The handlers are written once for every collection, so the types that differ (the create and
+command bodies, the record's response) are named in their annotations, `CreateBody`, `Body` and
+`RecordResponse`, and each handler's `signature_namespace` says what those names are for its
+collection: Litestar's own way of resolving a handler's (postponed) annotations. So the OpenAPI
+document still shows each record type's own body and response types."""
+
+from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 from uuid import UUID, uuid4
 
 import msgspec
@@ -32,6 +39,11 @@ from services.kernel.decider import changed_fields
 from services.kernel.handling import Records
 from services.kernel.index import ListQuery
 
+if TYPE_CHECKING:  # what the names stand for to a type checker; Litestar reads the namespace
+    CreateBody: TypeAlias = Any
+    Body: TypeAlias = Any
+    RecordResponse: TypeAlias = Any
+
 
 def router(api: RecordApi[Any]) -> Router:
     """Every route of one record type, documented in the OpenAPI with its own body types."""
@@ -53,11 +65,11 @@ def router(api: RecordApi[Any]) -> Router:
 
 def _create(api: RecordApi[Any], response_type: type) -> Any:
     async def create(
-        data: Any,
-        request: Request,
+        data: JSONBody[CreateBody],
+        request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         records: NamedDependency[Records],
-    ) -> Response:
+    ) -> Response[RecordResponse]:
         caller = caller_of(principal, request)
         lookups = Lookups(records, principal)
         facts = await api.check_create(data, lookups) if api.check_create else {}
@@ -74,13 +86,6 @@ def _create(api: RecordApi[Any], response_type: type) -> Any:
         )
         return respond(api, response_type, outcome)
 
-    create.__annotations__ = {
-        "data": JSONBody[api.create_body],  # type: ignore[misc,name-defined]
-        "request": Request,
-        "principal": NamedDependency[Principal],
-        "records": NamedDependency[Records],
-        "return": Response[response_type],  # type: ignore[valid-type]
-    }  # type: ignore[valid-type]
     return post(
         "/",
         status_code=201,
@@ -88,17 +93,18 @@ def _create(api: RecordApi[Any], response_type: type) -> Any:
         operation_id=f"create_{api.decider.stream_type}",
         responses=problem_responses(400, 401, 403, 409, 422),
         guards=[permitted(api.decider.collection, "create")],
+        signature_namespace={"CreateBody": api.create_body, "RecordResponse": response_type},
     )(create)
 
 
 def _command(api: RecordApi[Any], route: CommandRoute, response_type: type) -> Any:
     async def run(
         record_id: UUID,
-        request: Request,
+        request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         records: NamedDependency[Records],
         data: Any,
-    ) -> Response:
+    ) -> Response[Any]:
         caller = caller_of(principal, request)
         facts = await route.check(data, Lookups(records, principal)) if route.check else {}
         outcome = await records.execute(
@@ -114,31 +120,24 @@ def _command(api: RecordApi[Any], route: CommandRoute, response_type: type) -> A
 
     async def with_body(
         record_id: FromPath[UUID],
-        data: Any,
-        request: Request,
+        data: JSONBody[Body],
+        request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         records: NamedDependency[Records],
-    ) -> Response:
+    ) -> Response[RecordResponse]:
         return await run(record_id, request, principal, records, data)
 
     async def without_body(
         record_id: FromPath[UUID],
-        request: Request,
+        request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         records: NamedDependency[Records],
-    ) -> Response:
+    ) -> Response[RecordResponse]:
         return await run(record_id, request, principal, records, None)
 
-    handler = with_body if route.body is not None else without_body
-    handler.__annotations__ = {
-        "record_id": FromPath[UUID],
-        "request": Request,
-        "principal": NamedDependency[Principal],
-        "records": NamedDependency[Records],
-        "return": Response[response_type],  # type: ignore[valid-type]
-    }  # type: ignore[valid-type]
+    namespace: dict[str, Any] = {"RecordResponse": response_type}
     if route.body is not None:
-        handler.__annotations__["data"] = JSONBody[route.body]  # type: ignore[misc,name-defined]
+        namespace["Body"] = route.body
     return post(
         f"/{{record_id:uuid}}/{route.name}",
         status_code=200,
@@ -146,7 +145,8 @@ def _command(api: RecordApi[Any], route: CommandRoute, response_type: type) -> A
         operation_id=f"{api.decider.stream_type}_{route.name}",
         responses=problem_responses(400, 401, 403, 404, 409, 412, 422),
         guards=[visible_record(api.decider.collection, route.name)],
-    )(handler)
+        signature_namespace=namespace,
+    )(with_body if route.body is not None else without_body)
 
 
 def _read(api: RecordApi[Any], response_type: type) -> Any:
@@ -155,26 +155,20 @@ def _read(api: RecordApi[Any], response_type: type) -> Any:
         principal: NamedDependency[Principal],
         records: NamedDependency[Records],
         as_of: FromQuery[datetime | None] = None,
-    ) -> Response:
+    ) -> Response[RecordResponse]:
         state, version, _envelopes = await records.load(
             principal.tenant_id, api.decider, record_id, binding=principal.binding, as_of=as_of
         )
         body = response_type(id=record_id, version=version, record=api.render(state))
         return Response(body, headers={"ETag": f'"{version}"'})
 
-    read.__annotations__ = {
-        "record_id": FromPath[UUID],
-        "principal": NamedDependency[Principal],
-        "records": NamedDependency[Records],
-        "as_of": FromQuery[datetime | None],  # type: ignore[misc]
-        "return": Response[response_type],  # type: ignore[valid-type]
-    }  # type: ignore[valid-type]
     return get(
         "/{record_id:uuid}",
         summary=f"A {api.tag} record now, or as it stood at `as_of`",
         operation_id=f"read_{api.decider.stream_type}",
         responses=problem_responses(400, 401, 403, 404),
         guards=[visible_record(api.decider.collection)],
+        signature_namespace={"RecordResponse": response_type},
     )(read)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -23,10 +22,8 @@ from services.incidents.events import (
     Severity,
     StatutoryRecipient,
 )
+from services.kernel.calendar import ENGLAND, add_working_days
 from services.kernel.tenant_settings import TenantSetting, defaults
-from services.kernel.working_days import add_working_days
-
-ENGLAND = ZoneInfo("Europe/London")
 
 #: Tenant settings the rules read: the value each takes when the tenant has not set it, and the
 #: bounds of any it sets (up to 30 days for notifications due in hours, a year in days).

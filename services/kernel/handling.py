@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -158,6 +158,25 @@ class Records:
         state = decider.fold_envelopes(envelopes)
         assert state is not None
         return state, envelopes[-1].version, envelopes
+
+    async def load_many(
+        self, tenant_id: UUID, decider: Decider[S], record_ids: Sequence[UUID], *, binding: Binding
+    ) -> list[tuple[UUID, S, int]]:
+        """Several records' states and versions, read together (a list page's items), in the
+        order asked; one that does not exist, is of another type, or `binding` may not see is
+        left out."""
+        async with bound_transaction(self.store.pool, binding) as conn:
+            streams = await self.store.read_streams_in(conn, tenant_id, record_ids)
+        loaded = []
+        for record_id in record_ids:
+            stored = streams.get(record_id)
+            if not stored or stored[0].stream_type != decider.stream_type:
+                continue
+            envelopes = [self.registry.decode(e) for e in stored]
+            state = decider.fold_envelopes(envelopes)
+            assert state is not None
+            loaded.append((record_id, state, envelopes[-1].version))
+        return loaded
 
     async def page(
         self, tenant_id: UUID, query: index.ListQuery, *, binding: Binding

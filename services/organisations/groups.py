@@ -15,8 +15,8 @@ from services.kernel.decider import Context, Decider, RecordIndex
 from services.kernel.errors import InvalidCommand, InvalidTransition
 from services.kernel.events import Event
 from services.kernel.tenant_settings import TenantSetting, defaults
+from services.organisations import dashboard_settings
 from services.organisations.events import ProviderGroupRegistered, ProviderGroupSettingsChanged
-from services.views import thresholds as dashboard_thresholds
 
 #: Tenant settings, each with its default and bounds. Deadlines and thresholds are policy, not
 #: constants; each context declares the settings it reads, and a provider group may change any
@@ -25,7 +25,7 @@ SETTINGS: Mapping[str, TenantSetting] = {
     **incident_rules.SETTINGS,
     **alert_rules.SETTINGS,
     **complaints.SETTINGS,
-    **dashboard_thresholds.SETTINGS,
+    **dashboard_settings.SETTINGS,
 }
 DEFAULT_SETTINGS: Mapping[str, int | float | str | bool] = defaults(SETTINGS)
 
@@ -55,7 +55,7 @@ def decide_group(command: object, state: ProviderGroup | None, context: Context)
                     raise InvalidCommand(f"settings.{key}", "not a setting")
                 if (refused := SETTINGS[key].refusal(value)) is not None:
                     raise InvalidCommand(f"settings.{key}", refused)
-            dashboard_thresholds.check({**state.settings, **changes})
+            dashboard_settings.check({**state.settings, **changes})
             return [ProviderGroupSettingsChanged(settings=changes)]
     raise InvalidTransition(f"{type(command).__name__} is not possible now")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from eventstore import RecordedEvent
 from services.frameworks.catalogue import Framework
-from services.views.evidence import evidence_for
+from services.frameworks.evidence import evidence_for
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }

@@ -15,13 +15,13 @@ from litestar.params import FromQuery
 from eventstore.binding import Binding
 from services.actions.decide import DECIDER as ACTIONS
 from services.actions.state import ActionState
+from services.http.links import record_link
 from services.http.principal import Principal
 from services.http.problems import problem_responses
 from services.kernel.errors import RecordNotFound
 from services.kernel.handling import Records
 from services.kernel.index import IndexedRecord, ListQuery
 from services.views.freshness import up_to_date
-from services.views.links import record_link
 from services.views.scope import homes_in_view
 
 _PAGE = 200

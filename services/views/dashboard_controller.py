@@ -15,18 +15,17 @@ from litestar.params import FromPath, QueryParameter
 
 from eventstore.connection import bound_transaction
 from projections.home_dashboard import empty
-from projections.home_dashboard_figures import home_figures
-from projections.home_dashboard_overview import group_overview
 from projections.home_dashboard_reading import home_documents, home_summaries
-from projections.home_dashboard_summary import overview_figures
 from services.alerts.dashboard import add_open_alerts
-from services.complaints.dates import today_in_england
 from services.http.principal import Principal
 from services.http.problems import problem_responses
 from services.http.records import visible_record
+from services.kernel.calendar import today_in_england
 from services.kernel.handling import Records
 from services.organisations.directory import load_settings
 from services.views.dashboard_schemas import GroupOverview, HomeDashboard
+from services.views.group_overview import group_overview, overview_figures
+from services.views.home_figures import home_figures
 from services.views.thresholds import Thresholds, thresholds
 
 

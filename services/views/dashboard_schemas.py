@@ -1,6 +1,6 @@
 """The home dashboard and group overview as typed responses, so /schema/openapi.json describes
-them exactly. The figures are computed as plain data (projections/home_dashboard_figures.py and
-_overview.py) and converted to these at the edge: a figure that drifts from its type fails there.
+them exactly. The figures are computed as plain data (services/views/home_figures.py and
+group_overview.py) and converted to these at the edge: a figure that drifts from its type fails there.
 """
 
 from __future__ import annotations

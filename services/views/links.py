@@ -1,19 +1,15 @@
-"""Where a record lives in the API: its collection (from its stream type) and its URL."""
+"""Which record collection a stream type belongs to, from every context's declared RecordApi."""
 
 from __future__ import annotations
 
 from functools import cache
-from uuid import UUID
 
-API_BASE = "/api/v1"
+from services import catalog
+from services.alerts.decide import DECIDER as ALERTS  # records of their own, not POSTed
 
 
 @cache
 def _collections() -> dict[str, str]:
-    # Imported here: the catalog imports the views' handlers, so this cannot be a module import.
-    from services import catalog
-    from services.alerts.decide import DECIDER as ALERTS  # records of their own, not POSTed
-
     found = {api.decider.stream_type: api.decider.collection for api in catalog.RECORD_APIS}
     return {**found, ALERTS.stream_type: ALERTS.collection}
 
@@ -21,7 +17,3 @@ def _collections() -> dict[str, str]:
 def collection_of(stream_type: str) -> str:
     """The record collection of a stream type (the stream type itself if no API serves it)."""
     return _collections().get(stream_type, stream_type)
-
-
-def record_link(collection: str, record_id: UUID) -> str:
-    return f"{API_BASE}/{collection}/{record_id}"

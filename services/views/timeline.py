@@ -18,13 +18,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from eventstore import RecordedEvent
+from services.http.links import record_link
 from services.http.principal import Principal
 from services.http.problems import problem_responses
 from services.http.records import visible_record
 from services.kernel.handling import Records
 from services.views.freshness import up_to_date
 from services.views.home_events import events_at_homes
-from services.views.links import collection_of, record_link
+from services.views.links import collection_of
 
 MAX_ENTRIES = 1000
 #: When the event says it happened, in order of preference: the business time of the change.

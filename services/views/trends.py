@@ -24,9 +24,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
 from eventstore import RecordedEvent
-from services.complaints.dates import local_date
 from services.http.principal import Principal
 from services.http.problems import problem_responses
+from services.kernel.calendar import local_date
 from services.kernel.errors import InvalidCommand
 from services.kernel.handling import Records
 from services.views.freshness import up_to_date

@@ -25,9 +25,9 @@ from services.complaints.decide import DECIDER as COMPLAINTS
 from services.incidents import events as inc
 from services.incidents.decide import DECIDER as INCIDENTS
 from services.incidents.notifications import DEFAULTS, IncidentFacts, required_notifications
+from services.kernel.calendar import add_working_days
 from services.kernel.decider import Decider
 from services.kernel.events import Event
-from services.kernel.working_days import add_working_days
 from services.organisations.events import LocationRegistered
 from services.organisations.locations import LOCATIONS
 

@@ -73,7 +73,7 @@ async def http(live_api: LiveApi) -> AsyncIterator[httpx.AsyncClient]:
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def records(live_api: LiveApi) -> AsyncIterator[Records]:
     """The command path on its own pool: for setting up groups without HTTP."""
-    from infra.app import build_records
+    from infra.records import build_records
 
     pool = await open_database(live_api.database.app, pool_size=5)
     yield build_records(pool, live_api.runtime)

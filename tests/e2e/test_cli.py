@@ -86,18 +86,19 @@ def test_up_starts_everything_with_demo_data_and_stops_it_all_on_sigterm(tmp_pat
         if not k.startswith("CARETRAIL_") and k != "DATABASE_URL"
     }
     env["CARETRAIL_DATA_DIR"] = str(tmp_path / "data")
+    logged = tmp_path / "up.log"
     up = subprocess.Popen(
         [sys.executable, "-m", "infra.cli", "up", "--demo", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=logged.open("w"),  # the processes' JSON log lines
         text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 240
         while True:
-            assert up.poll() is None, up.stderr.read() if up.stderr else "caretrail up exited"
+            assert up.poll() is None, logged.read_text()[-4000:]
             try:
                 if httpx.get(base + "/ready", timeout=2).status_code == 200:
                     break
@@ -138,6 +139,10 @@ def test_up_starts_everything_with_demo_data_and_stops_it_all_on_sigterm(tmp_pat
         up.send_signal(signal.SIGTERM)
         up.wait(timeout=60)
     assert up.returncode == 0
+    # A fresh demo logs no error (expired periodic messages and nudges included: issue 14, 15).
+    lines = [json.loads(line) for line in logged.read_text().splitlines() if line.startswith("{")]
+    assert len(lines) > 20, "too few log lines to prove anything"
+    assert [line for line in lines if line.get("level") in ("error", "critical")] == []
     leftovers = [
         p
         for p in psutil.process_iter(["cmdline"])

@@ -15,8 +15,8 @@ import pytest_asyncio
 from infra.database import asyncpg_dsn
 from infra.demo.driver import demo_id
 from infra.demo.organisations import GROUPS
-from projections.home_dashboard_figures import last_twelve_months
-from services.complaints.dates import ENGLAND, today_in_england
+from services.kernel.calendar import ENGLAND, today_in_england
+from services.views.figures import last_twelve_months
 from tests.e2e.conftest import LiveApi, demo_auth
 
 A_NAME, B_NAME = list(GROUPS)

@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest_asyncio
 
 from infra.demo.driver import demo_id
 from infra.demo.organisations import GROUPS
+from services.kernel.calendar import ENGLAND
 from tests.e2e.conftest import LiveApi, demo_auth
 
 A_NAME, B_NAME = list(GROUPS)
 HOME = "Meadowbank House"
-ENGLAND = ZoneInfo("Europe/London")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

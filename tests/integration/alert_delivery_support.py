@@ -100,3 +100,15 @@ async def make_due(store: EventStore, tenant: UUID) -> None:
         await conn.execute(
             "UPDATE alert_deliveries SET next_attempt_at = now() WHERE tenant_id = $1", tenant
         )
+
+
+async def end_leases(store: EventStore, tenant: UUID) -> None:
+    """The database's clock passes every lease of the tenant's deliveries (a claim taken with a
+    real lease, as a worker takes it, then outlived), instead of a test sleeping through one."""
+    async with tenant_transaction(store.pool, tenant) as conn:
+        ended = await conn.execute(
+            "UPDATE alert_deliveries SET lease_until = now() - interval '1 second'"
+            " WHERE tenant_id = $1 AND status = 'sending'",
+            tenant,
+        )
+    assert ended != "UPDATE 0", "no lease to end"

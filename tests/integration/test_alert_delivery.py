@@ -21,13 +21,14 @@ from services.alerts import delivery_store
 from services.alerts.delivery_attempt import Courier, DeliveryConfig, attempt
 from services.alerts.delivery_email import SmtpConfig
 from services.alerts.delivery_fanout import fan_out, owe_digests
-from services.alerts.delivery_plan import ENGLAND
 from services.alerts.subscriptions import SubscriptionFilters
+from services.kernel.calendar import ENGLAND
 from services.kernel.handling import Records
 from tests.alert_receivers import smtp_sink, webhook_receiver
 from tests.integration.alert_delivery_support import (
     cancel,
     deliveries,
+    end_leases,
     make_due,
     raise_alert,
     subscribe_email,
@@ -159,10 +160,10 @@ async def test_a_dead_workers_claim_is_taken_over_when_its_lease_ends(
         await raise_alert(store, tenant)
         [delivery_id] = await fan_out(records, tenant)
         async with tenant_transaction(store.pool, tenant) as conn:  # a worker claims, then dies
-            lost = await delivery_store.claim(conn, tenant, delivery_id, lease_seconds=0.3)
+            lost = await delivery_store.claim(conn, tenant, delivery_id, lease_seconds=120)
         assert lost is not None
         assert (await attempt(records, courier(http), tenant, delivery_id)).status is None
-        await asyncio.sleep(0.4)
+        await end_leases(store, tenant)
         done = await attempt(records, courier(http), tenant, delivery_id)
         async with tenant_transaction(store.pool, tenant) as conn:  # its late word is ignored
             assert not await delivery_store.finish(conn, tenant, lost, "pending", "too late")
@@ -181,8 +182,8 @@ async def test_a_worker_dying_in_the_last_attempt_leaves_a_dead_letter_not_a_loo
         await raise_alert(store, tenant)
         [delivery_id] = await fan_out(records, tenant)
         async with tenant_transaction(store.pool, tenant) as conn:
-            await delivery_store.claim(conn, tenant, delivery_id, lease_seconds=0.01)
-        await asyncio.sleep(0.05)
+            await delivery_store.claim(conn, tenant, delivery_id, lease_seconds=120)
+        await end_leases(store, tenant)
         done = await attempt(records, courier(http, max_attempts=1), tenant, delivery_id)
 
     assert done.status == "dead" and receiver.received == []
@@ -305,9 +306,9 @@ async def test_the_sweep_fans_out_and_resends_what_is_due_until_it_is_done(
         [delivery_id] = await actors.sweep_tenant(records, tenant)  # fanned out, sent
         assert await actors.sweep_tenant(records, tenant) == [delivery_id]  # message lost: again
         async with tenant_transaction(store.pool, tenant) as conn:  # a worker dies mid-send
-            await delivery_store.claim(conn, tenant, delivery_id, lease_seconds=0.2)
+            await delivery_store.claim(conn, tenant, delivery_id, lease_seconds=120)
         assert await actors.sweep_tenant(records, tenant) == []  # leased: left alone
-        await asyncio.sleep(0.3)
+        await end_leases(store, tenant)
         assert await actors.sweep_tenant(records, tenant) == [delivery_id]  # lease over
         assert (await attempt(records, courier(http), tenant, delivery_id)).status == "delivered"
         assert await actors.sweep_tenant(records, tenant) == []

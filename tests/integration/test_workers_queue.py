@@ -77,9 +77,10 @@ async def test_the_queue_belongs_to_the_owner_and_public_may_not_touch_it(
             " WHERE n.nspname = 'dramatiq' AND a.grantee = 0"
         )
         app_may = {
-            privilege: await conn.fetchval(
-                "SELECT has_table_privilege($1, 'dramatiq.queue', $2)", app, privilege
+            (table, privilege): await conn.fetchval(
+                "SELECT has_table_privilege($1, $2, $3)", app, f"dramatiq.{table}", privilege
             )
+            for table in ("queue", "pending_nudges")
             for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES")
         }
         app_may_create = await conn.fetchval(
@@ -88,13 +89,13 @@ async def test_the_queue_belongs_to_the_owner_and_public_may_not_touch_it(
     finally:
         await conn.close()
     assert schema_owner == owner
-    assert {t["relname"] for t in table_owners} == {"queue", "worker", "result"}
+    # pending_nudges: the tenants with a catch_up_tenant nudge waiting (migration 0014).
+    assert {t["relname"] for t in table_owners} == {"queue", "worker", "result", "pending_nudges"}
     assert {t["owner"] for t in table_owners} == {owner}
     assert public_schema == 0
     assert {p for p, allowed in app_may.items() if allowed} == {
-        "SELECT",
-        "INSERT",
-        "UPDATE",
-        "DELETE",
+        (table, privilege)
+        for table in ("queue", "pending_nudges")
+        for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE")
     }
     assert app_may_create is False

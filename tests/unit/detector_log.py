@@ -16,11 +16,10 @@ from projections.home_dashboard import HOME_DASHBOARD
 from services.actions.events import ActionRaised
 from services.audits.events import Answer, AuditCompleted, AuditScheduled
 from services.audits.template_events import Question
-from services.complaints.dates import local_date
 from services.complaints.events import ComplaintReceived
 from services.incidents.events import IncidentReported, RequiredNotification
+from services.kernel.calendar import add_working_days, local_date
 from services.kernel.events import Event, to_new_event
-from services.kernel.working_days import add_working_days
 from services.organisations.events import LocationRegistered
 from workers.detectors import GroupState, Home
 from workers.detectors.model import Question as DetectorQuestion

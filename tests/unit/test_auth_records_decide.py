@@ -8,7 +8,8 @@ from uuid import uuid4
 
 import pytest
 
-from services.http import api_keys, identities
+from services.api_keys import decide as api_keys
+from services.identities import decide as identities
 from services.kernel.decider import Context
 from services.kernel.errors import InvalidTransition
 

@@ -9,9 +9,9 @@ import pytest
 from litestar.exceptions import NotAuthorizedException
 
 from infra.settings import Settings
-from services.http.authentication import Authenticator, authenticator_for
 from services.http.authorization import may
 from services.http.principal import Principal, mint_token
+from services.identities.authentication import Authenticator, authenticator_for
 
 DEV_KEY = "a-development-signing-key-of-enough-length"
 

@@ -9,8 +9,6 @@ from uuid import uuid4
 
 import pytest
 
-from projections.home_dashboard_figures import home_figures
-from projections.home_dashboard_overview import group_overview
 from services.kernel.decider import Context
 from services.kernel.errors import InvalidCommand
 from services.organisations.groups import (
@@ -19,6 +17,8 @@ from services.organisations.groups import (
     ChangeSettings,
     RegisterProviderGroup,
 )
+from services.views.group_overview import group_overview
+from services.views.home_figures import home_figures
 from services.views.thresholds import DEFAULTS, thresholds
 from tests.unit.test_home_dashboard import HOME, NOW, TODAY, Log, fold, home_events
 

@@ -7,8 +7,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from eventstore import RecordedEvent
+from services.frameworks.evidence import evidence_for
 from services.views.action_plan import PlannedAction, in_plan_order
-from services.views.evidence import evidence_for
 from services.views.timeline import business_time, timeline_entry
 
 HOME = uuid4()

@@ -10,8 +10,6 @@ from uuid import UUID, uuid4
 from eventstore import RecordedEvent
 from projections import Document, evolve_documents, with_changes
 from projections.home_dashboard import HOME_DASHBOARD
-from projections.home_dashboard_figures import home_figures, last_twelve_months
-from projections.home_dashboard_overview import group_overview
 from services.actions.events import (
     ActionCompleted,
     ActionRaised,
@@ -24,6 +22,9 @@ from services.complaints.events import ComplaintAcknowledged, ComplaintReceived
 from services.incidents.events import IncidentNotified, IncidentReported, RequiredNotification
 from services.kernel.events import Event, to_new_event
 from services.organisations.events import LocationRegistered
+from services.views.figures import last_twelve_months
+from services.views.group_overview import group_overview
+from services.views.home_figures import home_figures
 
 TENANT, HOME, USER = uuid4(), uuid4(), uuid4()
 TODAY = date(2026, 6, 15)
@@ -297,8 +298,8 @@ def test_the_overview_ranks_homes_by_overdue_work_and_maps_key_questions() -> No
 
 
 def test_the_overview_shows_of_a_home_exactly_its_dashboards_key_figures() -> None:
-    from projections.home_dashboard_overview import key_figures
-    from projections.home_dashboard_summary import overview_figures, summarize
+    from projections.home_dashboard_summary import summarize
+    from services.views.group_overview import key_figures, overview_figures
 
     events, _ids = home_events(Log())
     doc = fold(events)[str(HOME)]

@@ -14,7 +14,6 @@ from projections.home_dashboard import (
     HOME_DASHBOARD,
     INCIDENTS_KEPT_DAYS,
 )
-from projections.home_dashboard_figures import home_figures
 from projections.home_dashboard_reading import fill_revived, revived_ids
 from projections.home_dashboard_records import HOME_RECORDS
 from projections.projection import Projection
@@ -22,6 +21,7 @@ from services.actions.events import ActionCompleted, ActionReopened
 from services.audits.events import AuditCancelled, AuditCompleted, AuditScheduled
 from services.audits.template_events import Question
 from services.incidents.events import IncidentAmended, IncidentNotified, RequiredNotification
+from services.views.home_figures import home_figures
 from tests.unit.test_home_dashboard import HOME, NOW, USER, Log, action, incident
 
 START = NOW - timedelta(days=800)

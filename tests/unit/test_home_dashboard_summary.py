@@ -12,10 +12,15 @@ import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projections.home_dashboard_figures import home_figures
-from projections.home_dashboard_overview import group_overview, key_figures, ranking_score
-from projections.home_dashboard_summary import overview_figures, summarize
+from projections.home_dashboard_summary import summarize
 from services.incidents.events import CANDOUR_STEPS
+from services.views.group_overview import (
+    group_overview,
+    key_figures,
+    overview_figures,
+    ranking_score,
+)
+from services.views.home_figures import home_figures
 from services.views.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 START = datetime(2025, 1, 1, tzinfo=UTC)

@@ -17,7 +17,7 @@ from services.incidents.notifications import (
     setting,
     working_deadline,
 )
-from services.kernel.working_days import add_working_days, is_working_day
+from services.kernel.calendar import add_working_days, is_working_day
 
 OCCURRED = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 REPORTED = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)  # a Monday

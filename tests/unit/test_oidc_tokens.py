@@ -17,7 +17,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from services.http.oidc import OidcConfig, OidcVerifier, TokenRefused
+from services.http.principal import TokenRefused
+from services.identities.oidc import OidcConfig, OidcVerifier
 
 ISSUER = "https://login.example.org/realms/care"
 AUDIENCE = "caretrail-api"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from projections.detector_facts import answers_of
-from projections.home_dashboard_figures import key_question_of
+from projections.home_dashboard_facts import key_question_of
 from services.alerts.settings import setting
 from workers.detectors.model import Finding, GroupState, Home, finding, moment
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from projections.home_dashboard_figures import notification_progress
+from projections.home_dashboard_facts import (
+    AWAITING_RESPONSE,
+    LIVE_ACTION_STATUSES,
+    PENDING_AUDIT_STATUSES,
+)
+from services.views.home_figures import notification_progress
 from workers.detectors.model import Finding, GroupState, finding
 
-LIVE_ACTIONS = ("open", "in_progress")
-PENDING_AUDITS = ("scheduled", "in_progress")
-AWAITING_RESPONSE = ("received", "acknowledged", "investigating")
 RECIPIENTS = {
     "cqc": "CQC",
     "local_authority_safeguarding": "the local authority safeguarding team",
@@ -24,7 +26,7 @@ def overdue_actions(group: GroupState) -> list[Finding]:
     found = []
     for home in group.homes:
         for action_id, action in sorted(home.dashboard["actions"].items()):
-            if action["status"] not in LIVE_ACTIONS:
+            if action["status"] not in LIVE_ACTION_STATUSES:
                 continue
             owner = home.facts["owners"].get(action_id)
             due = action.get("due_date")
@@ -111,7 +113,7 @@ def overdue_audits(group: GroupState) -> list[Finding]:
     found = []
     for home in group.homes:
         for audit_id, audit in sorted(home.dashboard["audits"].items()):
-            if audit["status"] not in PENDING_AUDITS:
+            if audit["status"] not in PENDING_AUDIT_STATUSES:
                 continue
             if date.fromisoformat(audit["due_date"]) >= group.today:
                 continue

@@ -13,7 +13,7 @@ from projections import Runner
 from projections.detector_facts import DETECTOR_FACTS, empty
 from projections.home_dashboard_reading import home_documents
 from services.audits.template_decide import TEMPLATE_DECIDER
-from services.complaints.dates import local_date
+from services.kernel.calendar import local_date
 from services.kernel.handling import Records
 from services.kernel.index import ListQuery
 from workers.detectors.model import GroupState, Home, Question

@@ -1,65 +1,40 @@
 """A home's dashboard figures from its home_dashboard document, as of a given day: pure.
 
 Every count comes with the ids of the records behind it and, where the records API can filter
-to exactly those records, a collection URL.
+to exactly those records, a collection URL (services/views/figures.py). The document holds no
+"today": this is where overdue, ages and the last twelve months are worked out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 
+from projections.home_dashboard_facts import (
+    AWAITING_RESPONSE,
+    LIVE_ACTION_STATUSES,
+    PENDING_AUDIT_STATUSES,
+    compliance_tally,
+    latest_completed,
+    made_notifications,
+)
 from projections.projection import Document
-from services.complaints.dates import ENGLAND, local_date, working_days_between
-from services.frameworks.catalogue import default_catalogue
-from services.frameworks.errors import UnknownFramework, UnknownQualityStatement
-from services.incidents.events import CANDOUR_STEPS
+from services.http.links import API_BASE
+from services.kernel.calendar import local_date, working_days_between
+from services.views.figures import (
+    ALERTS,
+    OPEN_COMPLAINTS,
+    PRIORITIES,
+    day_before,
+    figure,
+    last_twelve_months,
+    listed,
+    midnight_utc,
+    rated_compliance,
+    rated_counts,
+)
 from services.views.thresholds import DEFAULT_THRESHOLDS, Thresholds
-
-API = "/api/v1"
-LIVE_ACTION_STATUSES = ("open", "in_progress")
-PRIORITIES = ("urgent", "high", "medium", "low")
-PENDING_AUDIT_STATUSES = ("scheduled", "in_progress")
-AWAITING_RESPONSE = ("received", "acknowledged", "investigating")
-OPEN_COMPLAINTS = (*AWAITING_RESPONSE, "responded", "escalated")
-ALERTS = {"open": 0, "available": False}  # alerts are not recorded yet: nothing to count
-
-
-def figure(ids: Iterable[str], *urls: str) -> dict[str, Any]:
-    """A count and the records behind it."""
-    listed = sorted(ids)
-    return {"count": len(listed), "ids": listed, "urls": list(urls)}
-
-
-def midnight_utc(day: date) -> str:
-    """The start of `day` in England, in UTC, as a list's `from`/`to` takes it."""
-    moment = datetime.combine(day, time(), tzinfo=ENGLAND).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def day_before(today: date) -> str:
-    """Due dates are indexed at midnight UTC of the day: `to` this is "due before today"."""
-    return (today - timedelta(days=1)).strftime("%Y-%m-%dT00:00:00Z")
-
-
-def listed(
-    collection: str, home: str, statuses: Iterable[str], since: str = "", to: str = ""
-) -> list[str]:
-    """Collection URLs that together list exactly a figure's records (one per status)."""
-    window = (f"&from={since}" if since else "") + (f"&to={to}" if to else "")
-    return [f"{API}/{collection}?location_id={home}&status={s}{window}" for s in statuses]
-
-
-def last_twelve_months(today: date) -> list[str]:
-    """The twelve calendar months ending with today's, oldest first, as `YYYY-MM`."""
-    months = []
-    year, month = today.year, today.month
-    for _ in range(12):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return months[::-1]
 
 
 def home_figures(
@@ -83,31 +58,13 @@ def home_figures(
     return rated_counts(figures, thresholds)
 
 
-def rated_counts(figures: dict[str, Any], thresholds: Thresholds) -> dict[str, Any]:
-    for figure_name, (section, key) in RATED_COUNTS.items():
-        counted = figures[section][key]
-        counted["rag"] = thresholds.count(figure_name, counted["count"])
-    return figures
-
-
-#: The counts rated by a tenant's thresholds (services/views/thresholds.py): where each is.
-RATED_COUNTS = {
-    "overdue_actions": ("actions", "overdue"),
-    "overdue_notifications": ("notifiable_incidents", "overdue"),
-    "overdue_complaints": ("complaints", "overdue"),
-    "overdue_audits": ("audits", "overdue"),
-    "red_audits": ("audits", "red"),
-}
-
-
 def action_figures(doc: Document, today: date) -> dict[str, Any]:
     """Live actions (open or in progress) and those past their due date, by priority."""
     home = doc["location_id"]
-    urls = [f"{API}/actions?location_id={home}&status={s}" for s in LIVE_ACTION_STATUSES]
     live = {i: a for i, a in doc["actions"].items() if a["status"] in LIVE_ACTION_STATUSES}
     overdue = {i: a for i, a in live.items() if date.fromisoformat(a["due_date"]) < today}
     return {
-        "open": figure(live, *urls),
+        "open": figure(live, *listed("actions", home, LIVE_ACTION_STATUSES)),
         "overdue": figure(
             overdue, *listed("actions", home, LIVE_ACTION_STATUSES, to=day_before(today))
         ),
@@ -137,7 +94,7 @@ def _incidents_total(
 ) -> dict[str, Any]:
     found = _incident_cells(doc, today) if cells is None else cells
     since = midnight_utc(date.fromisoformat(last_twelve_months(today)[0] + "-01"))
-    url = f"{API}/incidents?location_id={doc['location_id']}&from={since}"
+    url = f"{API_BASE}/incidents?location_id={doc['location_id']}&from={since}"
     return figure((i for c in found.values() for ids in c.values() for i in ids), url)
 
 
@@ -174,16 +131,6 @@ def notification_progress(incident: Mapping[str, Any], now: datetime) -> list[di
             }
         )
     return progress
-
-
-def made_notifications(incident: Mapping[str, Any]) -> dict[str, str]:
-    """Recipient → when the incident's notification to them was first made; the duty of
-    candour counts as made once its every step is done (at the last step)."""
-    made = dict(incident["notified"])
-    candour = incident["candour"]
-    if all(step in candour for step in CANDOUR_STEPS):
-        made["duty_of_candour"] = max(candour[step] for step in CANDOUR_STEPS)
-    return made
 
 
 def notification_figures(doc: Document, today: date, now: datetime) -> dict[str, Any]:
@@ -260,18 +207,6 @@ def complaint_figures(doc: Document, today: date) -> dict[str, Any]:
     }
 
 
-def latest_completed(doc: Document) -> dict[str, tuple[str, dict[str, Any]]]:
-    """Template id → its most recently completed audit at this home (id, audit)."""
-    latest: dict[str, tuple[str, dict[str, Any]]] = {}
-    for audit_id, audit in sorted(doc["audits"].items()):
-        if audit["status"] != "completed":
-            continue
-        known = latest.get(audit["template_id"])
-        if known is None or audit["completed_at"] > known[1]["completed_at"]:
-            latest[audit["template_id"]] = (audit_id, audit)
-    return latest
-
-
 def audit_figures(doc: Document, today: date) -> dict[str, Any]:
     """Audits scheduled and not completed (due, or overdue past their due date), and the latest
     score and RAG per template."""
@@ -302,68 +237,7 @@ def audit_figures(doc: Document, today: date) -> dict[str, Any]:
     }
 
 
-@cache
-def key_question_of(framework: str, statement: str) -> str:
-    try:
-        return default_catalogue().statement(framework, statement).key_question
-    except (UnknownFramework, UnknownQualityStatement):
-        return statement.split(".")[0]
-
-
 def compliance_figures(doc: Document, thresholds: Thresholds) -> dict[str, Any]:
     """Yes / (yes + no) per quality statement over the latest completed audit of each template,
     and the same per key question over its statements; each rated against the thresholds."""
     return rated_compliance(compliance_tally(doc), thresholds)
-
-
-def compliance_tally(doc: Document) -> dict[str, dict[str, Any]]:
-    """Quality statement → its key question, the yes and no answers over the latest completed
-    audit of each template, and those audits' ids (sorted): the part that does not depend on
-    a tenant's thresholds."""
-    statements: dict[str, dict[str, Any]] = {}
-    for audit_id, audit in latest_completed(doc).values():
-        for statement, counts in audit["statements"].items():
-            entry = statements.get(statement)
-            if entry is None:
-                question = key_question_of(audit["framework"], statement)
-                entry = {"key_question": question, "yes": 0, "no": 0, "audit_ids": set()}
-                statements[statement] = entry
-            entry["yes"] += counts["yes"]
-            entry["no"] += counts["no"]
-            entry["audit_ids"].add(audit_id)
-    return {s: {**e, "audit_ids": sorted(e["audit_ids"])} for s, e in sorted(statements.items())}
-
-
-def rated_compliance(
-    statements: Mapping[str, Mapping[str, Any]], thresholds: Thresholds, each: bool = True
-) -> dict[str, Any]:
-    """`compliance_tally`'s statements, and the same per key question, rated (the statements
-    themselves only if `each`: the group overview shows them on request)."""
-    key_questions: dict[str, dict[str, Any]] = {}
-    for entry in statements.values():
-        kq = key_questions.setdefault(
-            entry["key_question"], {"yes": 0, "no": 0, "audit_ids": set()}
-        )
-        kq["yes"] += entry["yes"]
-        kq["no"] += entry["no"]
-        kq["audit_ids"].update(entry["audit_ids"])
-    return {
-        "thresholds": {
-            "green_at": thresholds.compliance_green_at,
-            "amber_at": thresholds.compliance_amber_at,
-        },
-        "quality_statements": (
-            {s: rated(e, thresholds) for s, e in sorted(statements.items())} if each else {}
-        ),
-        "key_questions": {k: rated(e, thresholds) for k, e in sorted(key_questions.items())},
-    }
-
-
-def rated(entry: Mapping[str, Any], thresholds: Thresholds) -> dict[str, Any]:
-    yes, answered = entry["yes"], entry["yes"] + entry["no"]
-    return {
-        **entry,
-        "audit_ids": sorted(entry["audit_ids"]),
-        "compliance": yes / answered if answered else None,
-        "rag": thresholds.compliance_of(yes, answered),
-    }

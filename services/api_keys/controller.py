@@ -5,21 +5,12 @@ reads these handlers' annotations as real types.)"""
 from typing import Annotated, Any
 from uuid import UUID
 
-import msgspec
 from litestar import Request, Response, Router, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from services.http.api_keys import (
-    API_KEYS,
-    COLLECTION,
-    ApiKeyRead,
-    IssueBody,
-    IssuedApiKey,
-    RevokeApiKey,
-    new_key,
-    render,
-)
+from services.api_keys.decide import API_KEYS, COLLECTION, RevokeApiKey, new_key
+from services.api_keys.schemas import ApiKeyPage, ApiKeyRead, IssueBody, IssuedApiKey, render
 from services.http.principal import Principal
 from services.http.problems import problem_responses
 from services.http.records import (
@@ -62,11 +53,6 @@ async def issue(
     return Response(body, status_code=201, headers=headers)
 
 
-class ApiKeyPage(msgspec.Struct, frozen=True):
-    items: list[ApiKeyRead]
-    next_cursor: str | None
-
-
 @get(
     "/",
     summary="The provider group's API keys (never the keys themselves), oldest first",
@@ -82,13 +68,10 @@ async def listing(
 ) -> ApiKeyPage:
     query = ListQuery(COLLECTION, cursor=cursor, limit=limit)
     rows, next_cursor = await records.page(principal.tenant_id, query, binding=principal.binding)
-    items = []
-    for row in rows:
-        state, _version, _events = await records.load(
-            principal.tenant_id, API_KEYS, row.record_id, binding=principal.binding
-        )
-        items.append(render(state))
-    return ApiKeyPage(items=items, next_cursor=next_cursor)
+    keys = await records.load_many(
+        principal.tenant_id, API_KEYS, [r.record_id for r in rows], binding=principal.binding
+    )
+    return ApiKeyPage(items=[render(state) for _id, state, _v in keys], next_cursor=next_cursor)
 
 
 @get(

@@ -11,12 +11,10 @@ from typing import Any
 import jwt
 from jwt import PyJWK, PyJWKClient, PyJWKSet
 
+from services.http.principal import TokenRefused
+
 #: Asymmetric algorithms only: a shared-secret (HS*) or `none` token is never an OIDC token.
 SUPPORTED_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "ES256", "ES384"})
-
-
-class TokenRefused(Exception):
-    """The token is not one this deployment accepts (the message says why, for the 401)."""
 
 
 @dataclass(frozen=True, slots=True)

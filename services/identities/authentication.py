@@ -1,12 +1,15 @@
 """Which bearer credentials this deployment accepts, and how each becomes a Principal:
 
-- `ctk_…` API keys of integrations (services/http/api_keys.py);
-- OpenID Connect tokens (services/http/oidc.py), mapped to a registered user through an identity
-  link (services/http/identities.py): caretrail's directory, not the token, says the roles and
-  homes, and a deactivated user or a removed link is refused at once;
+- `ctk_…` API keys of integrations (services/api_keys/);
+- OpenID Connect tokens (services/identities/oidc.py), mapped to a registered user through an
+  identity link (services/identities/logins.py): caretrail's directory, not the token, says the
+  roles and homes, and a deactivated user or a removed link is refused at once;
 - `caretrail token` development tokens (HS256 under the dev key), never in production.
 
-Every refusal is a 401 problem naming the reason; nothing about other tenants is disclosed."""
+An external viewer's principal is then narrowed to the request (services/access/viewer.py).
+Every refusal is a 401 problem naming the reason; nothing about other tenants is disclosed.
+The composition root puts one Authenticator in `app.state.authenticator`; services/http/
+principal.py asks it who is calling."""
 
 from __future__ import annotations
 
@@ -17,9 +20,12 @@ from uuid import UUID
 import jwt
 from litestar.exceptions import NotAuthorizedException
 
-from services.http import api_keys, identities
-from services.http.oidc import OidcConfig, OidcVerifier, TokenRefused
-from services.http.principal import Principal, decode_token
+from services.access.viewer import external_principal
+from services.api_keys import credentials as api_keys
+from services.api_keys.decide import KEY_PREFIX
+from services.http.principal import Principal, TokenRefused, decode_token
+from services.identities import logins
+from services.identities.oidc import OidcConfig, OidcVerifier
 
 if TYPE_CHECKING:
     from services.kernel.handling import Records
@@ -39,8 +45,15 @@ class Authenticator:
         except TokenRefused as exc:
             raise NotAuthorizedException(str(exc)) from None
 
+    async def for_request(self, connection: Any, principal: Principal) -> Principal:
+        """`principal` as it stands for this request: an external viewer's is narrowed to the
+        provider and the granted homes the request is about."""
+        if principal.external:
+            return await external_principal(connection, principal)  # type: ignore[no-any-return]
+        return principal
+
     async def _resolve(self, token: str, records: Records) -> Principal:
-        if token.startswith(api_keys.KEY_PREFIX):
+        if token.startswith(KEY_PREFIX):
             return await api_keys.principal_for(records, token)
         try:
             algorithm = jwt.get_unverified_header(token).get("alg")
@@ -58,7 +71,7 @@ class Authenticator:
             tenant_id = UUID(str(tenant))
         except ValueError:
             raise TokenRefused(f"the token's {self.tenant_claim!r} claim is missing") from None
-        return await identities.principal_for(
+        return await logins.principal_for(
             records, tenant_id, str(claims["iss"]), str(claims["sub"])
         )
 

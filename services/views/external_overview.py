@@ -13,15 +13,14 @@ from litestar.di import NamedDependency
 
 from eventstore.binding import Binding
 from eventstore.connection import raw_connection
-from projections.home_dashboard_overview import group_overview
 from projections.home_dashboard_reading import home_summaries
-from projections.home_dashboard_summary import overview_figures
 from services.access.binding import disclose
 from services.access.viewer import granted_homes
-from services.complaints.dates import today_in_england
 from services.http.principal import Principal
 from services.http.problems import problem_responses
+from services.kernel.calendar import today_in_england
 from services.kernel.errors import Forbidden
+from services.views.group_overview import group_overview, overview_figures
 
 
 @get(

@@ -1,0 +1,29 @@
+"""What workers read of the process's settings, as a Protocol of their own: infra passes its
+Settings (which has every one of these), so workers never import infra."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class WorkerSettings(Protocol):
+    """Retries and backoff of every message, the periodic jobs' intervals, the digest hour."""
+
+    @property
+    def worker_max_retries(self) -> int: ...
+    @property
+    def worker_min_backoff_ms(self) -> int: ...
+    @property
+    def worker_max_backoff_ms(self) -> int: ...
+    @property
+    def projection_sweep_seconds(self) -> float: ...
+    @property
+    def trail_head_seconds(self) -> float: ...
+    @property
+    def delivery_sweep_seconds(self) -> float: ...
+    @property
+    def detector_sweep_seconds(self) -> float: ...
+    @property
+    def escalation_sweep_seconds(self) -> float: ...
+    @property
+    def digest_hour(self) -> int: ...
