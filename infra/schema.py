@@ -17,7 +17,7 @@ from eventstore import schema as eventstore_schema
 from projections import schema as projections_schema
 from services.access import schema as access_schema
 from services.alerts import delivery_schema
-from services.http import auth_schema
+from services.identities import schema as identities_schema
 from services.kernel import schema as kernel_schema
 from services.trail import schema as trail_schema
 from workers import schema as queue_schema
@@ -27,9 +27,9 @@ PARTS = (
     eventstore_schema,  # events, heads, keys; the append functions
     kernel_schema,  # the record index, organisations, users
     projections_schema,  # read models by generation
-    queue_schema,  # dramatiq's queue (the postgresql:// broker)
+    queue_schema,  # dramatiq's queue (the postgresql:// broker), the pending nudges
     delivery_schema,  # alert deliveries
-    auth_schema,  # the identity-link lookup index on records
+    identities_schema,  # the identity-link lookup index on records
     access_schema,  # grants and external viewers' policies on events, records, projections
     trail_schema,  # signed heads
 )

@@ -1,5 +1,6 @@
-"""What authentication adds to the database: an index that finds an OIDC login's identity link
-by its keyed digest in one probe (API keys are found by primary key; both live in `records`)."""
+"""What identity links add to the database: an index that finds an OIDC login's link by its keyed
+digest in one probe (services/identities/logins.py; API keys are found by primary key; both live
+in `records`)."""
 
 from __future__ import annotations
 
